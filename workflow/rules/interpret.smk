@@ -1,0 +1,51 @@
+rule rank_genes:
+    input:
+        "results/{dataset}/{model}/latent.h5ad",
+    output:
+        "results/{dataset}/{model}/rankings.tsv",
+    log:
+        "logs/{dataset}/{model}/rank_genes.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/rank_genes.py"
+
+
+rule enrich:
+    input:
+        rankings="results/{dataset}/{model}/rankings.tsv",
+        gmt=gmt_path,
+    output:
+        table="results/{dataset}/{model}/enrichment/{library}.tsv",
+        overlap="results/{dataset}/{model}/enrichment/{library}.overlap.tsv",
+    params:
+        settings=config["enrichment"],
+    threads: 1
+    log:
+        "logs/{dataset}/{model}/enrich_{library}.log",
+    benchmark:
+        "benchmarks/runs/{dataset}/{model}/enrich_{library}.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/enrich.py"
+
+
+rule score_disentanglement:
+    input:
+        latent="results/{dataset}/{model}/latent.h5ad",
+        enrichment=enrichment_tables,
+    output:
+        scores="results/{dataset}/{model}/disentanglement.tsv",
+        dimensions="results/{dataset}/{model}/dimensions.tsv",
+        terms="results/{dataset}/{model}/terms.tsv",
+        labels="results/{dataset}/{model}/labels.tsv",
+    params:
+        fdr=config["enrichment"]["fdr"],
+        labels=lambda wc: DATASETS[wc.dataset]["labels"],
+    log:
+        "logs/{dataset}/{model}/score_disentanglement.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/score_disentanglement.py"

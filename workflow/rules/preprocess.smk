@@ -1,0 +1,16 @@
+rule preprocess:
+    input:
+        "results/{dataset}/raw.h5ad",
+    output:
+        "results/{dataset}/preprocessed.h5ad",
+    params:
+        settings=config["preprocess"],
+        dataset=lambda wc: DATASETS[wc.dataset],
+    log:
+        "logs/{dataset}/preprocess.log",
+    benchmark:
+        "benchmarks/runs/{dataset}/preprocess.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/preprocess.py"

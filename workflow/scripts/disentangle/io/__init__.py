@@ -1,0 +1,34 @@
+"""Reading inputs: expression datasets in every format, their validation, GMT files, downloads.
+
+This package sits at the bottom of the library: it imports nothing of ours except
+``errors`` and ``keys``, and neither snakemake nor torch.
+"""
+
+from .download import download, sha256sum
+from .gmt import check_overlap, gene_overlap, read_gmt
+from .identifiers import gene_likeness, id_style
+from .readers import FORMATS, read_dataset, read_h5ad
+from .tables import read_table
+from .tenx import locate_10x_mtx, read_10x_h5, read_10x_mtx
+from .validate import VALUES, count_matrix, matrix_stats, validate_expression
+
+__all__ = [
+    "FORMATS",
+    "VALUES",
+    "check_overlap",
+    "count_matrix",
+    "download",
+    "gene_likeness",
+    "gene_overlap",
+    "id_style",
+    "locate_10x_mtx",
+    "matrix_stats",
+    "read_10x_h5",
+    "read_10x_mtx",
+    "read_dataset",
+    "read_gmt",
+    "read_h5ad",
+    "read_table",
+    "sha256sum",
+    "validate_expression",
+]

@@ -1,0 +1,209 @@
+"""Read GMT gene-set files and check that their genes are the data's genes."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ..errors import InputError
+from .identifiers import ID_STYLES, describe_ids, id_style
+
+log = logging.getLogger(__name__)
+
+
+def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Read a GMT file: one set per line, ``name <TAB> description <TAB> gene <TAB> gene ...``.
+
+    Fields are stripped and empty fields (doubled or trailing tabs) ignored; blank lines are
+    skipped; a set's genes are deduplicated, first occurrence kept. Gzipped files are read too.
+
+    Returns
+    -------
+    ``{set name: [genes]}`` in file order.
+
+    Raises
+    ------
+    InputError
+        Missing file, no sets, a line without a tab or without genes, duplicate set names.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            path,
+            "the gene-set file does not exist" + (" (it is a folder)" if path.is_dir() else ""),
+            "correct `path` of this library in config.yaml, or set its `url` so that the "
+            "download rule fetches it",
+        )
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8") if gz else open(path, encoding="utf-8")) as fh:
+            lines = fh.read().splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"is not UTF-8 text: {exc}", "give a plain-text or gzipped GMT file") from exc
+
+    sets: dict[str, list[str]] = {}
+    first_line: dict[str, int] = {}
+    duplicates: list[str] = []
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        name = fields[0].strip()
+        if len(fields) < 2:
+            raise InputError(
+                path,
+                f"line {lineno} ({name[:40]!r}) has no tab: GMT fields are tab-separated",
+                "write each set as name<TAB>description<TAB>gene1<TAB>gene2...",
+            )
+        genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
+        if not name:
+            raise InputError(path, f"line {lineno} has an empty set name", "give every set a name")
+        if not genes:
+            raise InputError(
+                path,
+                f"line {lineno}: set {name!r} has no genes",
+                "remove the line, or list the genes after the name and description fields "
+                "(name<TAB>description<TAB>gene1<TAB>gene2...)",
+            )
+        if name in sets:
+            duplicates.append(f"{name!r} (lines {first_line[name]} and {lineno})")
+            continue
+        sets[name], first_line[name] = genes, lineno
+    if duplicates:
+        raise InputError(
+            path,
+            f"{len(duplicates)} duplicated set names: {', '.join(duplicates[:5])}",
+            "give each set a unique name (merge or rename the duplicates)",
+        )
+    if not sets:
+        raise InputError(path, "contains no gene sets", "give a GMT file with at least one set")
+    log.info("%s: %d gene sets, %d distinct genes", path, len(sets), len(_set_genes(sets)))
+    return sets
+
+
+def _set_genes(gene_sets: Mapping[str, Iterable[str]]) -> list[str]:
+    return list(dict.fromkeys(g for genes in gene_sets.values() for g in genes))
+
+
+def gene_overlap(gene_sets: Mapping[str, Iterable[str]], genes: Iterable[str]) -> dict:
+    """How many of the gene sets' genes are in the data.
+
+    Returns
+    -------
+    dict with ``n_genes_in_sets`` (distinct genes over all sets), ``n_genes_in_data`` (distinct),
+    ``n_overlap`` and ``fraction`` (``n_overlap / n_genes_in_sets``, 0 when the sets are empty).
+    """
+    set_genes = set(_set_genes(gene_sets))
+    data_genes = set(map(str, genes))
+    n_overlap = len(set_genes & data_genes)
+    return {
+        "n_genes_in_sets": len(set_genes),
+        "n_genes_in_data": len(data_genes),
+        "n_overlap": n_overlap,
+        "fraction": n_overlap / len(set_genes) if set_genes else 0.0,
+    }
+
+
+def _strip_version(ids: Iterable[str]) -> set[str]:
+    return {re.sub(r"^(ENS[A-Z]*[GT]\d+)\.\d+$", r"\1", g) for g in ids}
+
+
+def _diagnose(set_genes: list[str], data_genes: list[str], data_style: str, set_style: str) -> str:
+    """A sentence about why identifiers do not match, and what to do."""
+    sets_u, data_u = {g.upper() for g in set_genes}, {g.upper() for g in data_genes}
+    ci_overlap = len(sets_u & data_u) / max(1, len(sets_u))
+    if ci_overlap >= 0.2:
+        return (
+            f"Ignoring case, {ci_overlap:.0%} of the set genes match: the data and the sets differ in "
+            f"letter case ({ID_STYLES[data_style]} vs {ID_STYLES[set_style]}), which usually means "
+            "different species (human symbols are upper-case, mouse symbols title-case). Pick a GMT "
+            "of the dataset's species (`species` in config.yaml), or map orthologs"
+        )
+    v_overlap = len(_strip_version(set_genes) & _strip_version(data_genes)) / max(1, len(set_genes))
+    if v_overlap >= 0.2:
+        return (
+            f"Without Ensembl version suffixes ('.N') {v_overlap:.0%} of the set genes match: strip "
+            "the versions from the data's ids (or the GMT's)"
+        )
+    if data_style.startswith("ensembl") and set_style.startswith("symbol"):
+        return (
+            "Map the data's Ensembl IDs to gene symbols (e.g. set var_names from a symbol column such "
+            "as var['gene_symbols'] or var['symbol'], stripping version suffixes), or use a GMT keyed "
+            "by Ensembl IDs"
+        )
+    if set_style.startswith("ensembl") and data_style.startswith("symbol"):
+        return "Use a GMT keyed by gene symbols, or map the GMT's Ensembl IDs to symbols"
+    if data_style == "affy_probe":
+        return "Map the probe sets to gene symbols (e.g. a var['symbol'] column) before ranking"
+    return (
+        "Map the data's identifiers to the identifier type of the GMT (or pick a GMT of the same "
+        "identifier type and species as the data)"
+    )
+
+
+def check_overlap(
+    gene_sets: Mapping[str, Iterable[str]],
+    genes: Iterable[str],
+    *,
+    gmt_path: str | os.PathLike,
+    data_source: str | os.PathLike,
+    min_fraction: float = 0.05,
+    alternatives: Mapping[str, Iterable[str]] | None = None,
+) -> dict:
+    """Raise :class:`~disentangle.errors.InputError` when (almost) no set gene is in the data.
+
+    The message names the identifier style on each side (Ensembl IDs, gene symbols in upper or
+    title case, probe sets, ...), recognises letter-case (species) and version-suffix mismatches,
+    and gives the fix.
+
+    Parameters
+    ----------
+    gene_sets
+        As returned by :func:`read_gmt`.
+    genes
+        The data's gene identifiers (e.g. ``adata.var_names``).
+    gmt_path, data_source
+        Named in the message.
+    min_fraction
+        Smallest acceptable :func:`gene_overlap` ``fraction``.
+    alternatives
+        Other identifiers of the same genes, by label (e.g. ``{"var['gene_symbols']":
+        adata.var["gene_symbols"]}``); one that overlaps well is named in the fix.
+
+    Returns
+    -------
+    The :func:`gene_overlap` figures, when the overlap is sufficient (they are also logged).
+    """
+    genes = [str(g) for g in genes]
+    ov = gene_overlap(gene_sets, genes)
+    figures = (
+        f"{ov['n_overlap']} of the {ov['n_genes_in_sets']} genes in the gene sets "
+        f"({ov['fraction']:.1%}) are among the {ov['n_genes_in_data']} genes of {data_source}"
+    )
+    if ov["fraction"] >= min_fraction and ov["n_overlap"] > 0:
+        log.info("%s: %s", gmt_path, figures)
+        return ov
+    set_genes = _set_genes(gene_sets)
+    data_style, _ = id_style(genes)
+    set_style, _ = id_style(set_genes)
+    fix = _diagnose(set_genes, genes, data_style, set_style)
+    for label, alt in (alternatives or {}).items():
+        alt_ov = gene_overlap(gene_sets, [str(a) for a in alt])
+        if alt_ov["fraction"] >= max(min_fraction, 2 * ov["fraction"]):
+            fix = (
+                f"{label} matches {alt_ov['fraction']:.0%} of the set genes: use it as the gene "
+                f"identifiers (e.g. `adata.var_names = {label.replace('var[', 'adata.var[')}`, then "
+                f"`adata.var_names_make_unique()`). " + fix
+            )
+            break
+    raise InputError(
+        gmt_path,
+        f"{figures}. The data's genes are {describe_ids(genes)}; the gene sets use "
+        f"{describe_ids(set_genes)}",
+        fix,
+    )

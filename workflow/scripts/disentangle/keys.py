@@ -1,0 +1,46 @@
+"""Every AnnData slot, column and file-column name the pipeline writes, defined once."""
+
+# layers
+COUNTS_LAYER = "counts"
+
+# var columns
+HVG = "highly_variable"
+MITO = "mt"
+
+# obs columns
+PCT_MITO = "pct_counts_mt"
+
+# uns entries
+PREPROCESS_UNS = "preprocess"
+LATENT_UNS = "latent"  # dict: model name, params, kl_per_dim, active, traversal settings
+
+# obsm / varm
+LATENT_MEAN = "X_latent"  # posterior mean, cells x dims; `sc.pl.embedding(adata, basis="latent")`
+LATENT_LOGVAR = "latent_logvar"  # posterior log-variance, cells x dims
+TRAVERSAL_EFFECT = "latent_traversal"  # genes x dims: decoded log-expression, high pole minus low pole
+
+# keys inside uns[LATENT_UNS]
+KL_PER_DIM = "kl_per_dim"
+ACTIVE = "active"
+
+# rankings.tsv columns
+DIMENSION = "dimension"
+GENE = "gene"
+SCORE = "score"
+RANK = "rank"
+
+# enrichment/{library}.tsv columns
+TERM = "term"
+ES = "es"
+NES = "nes"
+PVAL = "pval"
+FDR = "fdr"
+LEADING_EDGE = "leading_edge"
+OVERLAP = "overlap_size"
+SET_SIZE = "set_size"
+LIBRARY = "library"
+
+
+def dim_name(k: int) -> str:
+    """Name of latent dimension ``k`` as it appears in files and reports (``z0``, ``z1``, ...)."""
+    return f"z{k}"

@@ -1,0 +1,11 @@
+"""Disentanglement metrics (numpy, scipy, scikit-learn only).
+
+``supervised``: against known factors (labels), following disentanglement_lib's definitions.
+``genesets``: from gene-set enrichment, does each biological program map to exactly one dimension.
+"""
+
+from .genesets import dimension_table, geneset_scores, term_table
+from .supervised import discretize, label_capture, mutual_info_gap, mutual_info_matrix
+
+__all__ = ["dimension_table", "discretize", "geneset_scores", "label_capture", "mutual_info_gap",
+           "mutual_info_matrix", "term_table"]

@@ -1,0 +1,101 @@
+"""Does each biological program (gene set) map to exactly one latent dimension?
+
+Read from the enrichment table: a term is *significant* in a dimension when its FDR q-value is
+below the threshold and the dimension is active (a collapsed dimension decodes nothing, so its
+ranking is noise). From that:
+
+- ``coverage``: significant terms / tested terms: how much of the library the model captures;
+- ``one_to_one``: terms significant in exactly one dimension / significant terms;
+- ``mean_dims_per_term``: the mean number of dimensions a significant term is significant in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import keys
+
+
+def _significant(enrichment: pd.DataFrame, fdr: float, active_dims: set[str]) -> pd.Series:
+    return (enrichment[keys.FDR] < fdr) & enrichment[keys.DIMENSION].isin(active_dims)
+
+
+def term_table(enrichment: pd.DataFrame, *, fdr: float, active_dims: set[str]) -> pd.DataFrame:
+    """One row per (library, term) tested: in how many and which active dimensions it is significant.
+
+    Returns
+    -------
+    DataFrame with library, term, n_dims, dims (comma-joined), best_dimension, best_nes, best_fdr.
+    """
+    columns = [keys.LIBRARY, keys.TERM, "n_dims", "dims", "best_dimension", "best_nes", "best_fdr"]
+    if enrichment.empty:
+        return pd.DataFrame(columns=columns)
+    table = enrichment.assign(significant=_significant(enrichment, fdr, active_dims),
+                              _abs=enrichment[keys.NES].abs())
+    rows = []
+    for (library, term), group in table.groupby([keys.LIBRARY, keys.TERM], sort=True):
+        hits = group[group["significant"]]
+        best = group.sort_values([keys.FDR, "_abs"], ascending=[True, False]).iloc[0]
+        rows.append({keys.LIBRARY: library, keys.TERM: term, "n_dims": len(hits),
+                     "dims": ",".join(hits[keys.DIMENSION]), "best_dimension": best[keys.DIMENSION],
+                     "best_nes": best[keys.NES], "best_fdr": best[keys.FDR]})
+    return pd.DataFrame(rows, columns=columns).sort_values(["n_dims", "best_fdr"], ascending=[False, True], ignore_index=True)
+
+
+def geneset_scores(terms: pd.DataFrame) -> pd.DataFrame:
+    """Model-level scores from :func:`term_table`, per library and over all libraries.
+
+    Returns
+    -------
+    Long table: scope (a library name, or "all" for all libraries pooled), metric, value. Metrics: n_terms_tested,
+    n_terms_significant, coverage, one_to_one, mean_dims_per_term.
+    """
+    rows = []
+    groups = [("all", terms)] + list(terms.groupby(keys.LIBRARY, sort=True))
+    for library, group in groups:
+        n_dims = group["n_dims"].to_numpy()
+        captured = n_dims[n_dims > 0]
+        values = {
+            "n_terms_tested": len(group),
+            "n_terms_significant": len(captured),
+            "coverage": len(captured) / len(group) if len(group) else np.nan,
+            "one_to_one": float(np.mean(captured == 1)) if len(captured) else np.nan,
+            "mean_dims_per_term": float(captured.mean()) if len(captured) else np.nan,
+        }
+        rows += [{"scope": library, "metric": m, "value": v} for m, v in values.items()]
+    return pd.DataFrame(rows)
+
+
+def dimension_table(
+    enrichment: pd.DataFrame,
+    *,
+    kl_per_dim: np.ndarray,
+    active: np.ndarray,
+    fdr: float,
+    label_capture: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per dimension: KL, activity, its best term and how many terms are significant.
+
+    ``label_capture`` (from :func:`disentangle.metrics.label_capture`, one table or None) adds the
+    label category whose best dimension this is, with the highest normalised MI, and its AUROC.
+    """
+    dims = [keys.dim_name(k) for k in range(len(kl_per_dim))]
+    active_dims = {d for d, a in zip(dims, active) if a}
+    table = pd.DataFrame({keys.DIMENSION: dims, "kl": np.asarray(kl_per_dim, float), "active": np.asarray(active, bool)})
+    best = {d: {} for d in dims}
+    if not enrichment.empty:
+        ranked = enrichment.assign(significant=_significant(enrichment, fdr, active_dims), _abs=enrichment[keys.NES].abs())
+        for dim, group in ranked.groupby(keys.DIMENSION):
+            top = group.sort_values([keys.FDR, "_abs", keys.TERM], ascending=[True, False, True]).iloc[0]
+            best[dim] = {"best_library": top[keys.LIBRARY], "best_term": top[keys.TERM], "best_nes": top[keys.NES],
+                         "best_fdr": top[keys.FDR], "n_significant_terms": int(group["significant"].sum())}
+    extra = pd.DataFrame([best[d] for d in dims], columns=["best_library", "best_term", "best_nes", "best_fdr", "n_significant_terms"])
+    table = pd.concat([table, extra], axis=1)
+    table["n_significant_terms"] = table["n_significant_terms"].fillna(0).astype(int)
+    table["best_label"], table["best_label_auc"] = None, np.nan
+    if label_capture is not None and not label_capture.empty:
+        for k, group in label_capture.groupby("best_dim"):
+            top = group.sort_values("normalized_mi", ascending=False).iloc[0]
+            table.loc[int(k), ["best_label", "best_label_auc"]] = [top.name, top["auroc"]]
+    return table

@@ -1,0 +1,79 @@
+"""Metrics against known generative factors, after disentanglement_lib (Locatello et al. 2019)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import mutual_info_score, roc_auc_score
+
+
+def discretize(codes: np.ndarray, n_bins: int = 20) -> np.ndarray:
+    """Bin each column of ``codes`` into ``n_bins`` equal-width bins (disentanglement_lib's histogram)."""
+    out = np.zeros(codes.shape, dtype=int)
+    for k in range(codes.shape[1]):
+        edges = np.histogram(codes[:, k], bins=n_bins)[1]
+        out[:, k] = np.digitize(codes[:, k], edges[:-1])
+    return out
+
+
+def mutual_info_matrix(discrete_codes: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Mutual information (nats) between each code column and each factor column: codes x factors."""
+    return np.array([[mutual_info_score(factors[:, j], discrete_codes[:, k]) for j in range(factors.shape[1])]
+                     for k in range(discrete_codes.shape[1])])
+
+
+def _entropy(labels: np.ndarray) -> float:
+    return mutual_info_score(labels, labels)
+
+
+def mutual_info_gap(codes: np.ndarray, factors: np.ndarray, *, n_bins: int = 20) -> dict:
+    """Mutual Information Gap (Chen et al. 2018) of continuous ``codes`` for discrete ``factors``.
+
+    For each factor: the gap between the largest and second-largest mutual information with any
+    code, divided by the factor's entropy. MIG is the mean over factors (constant factors skipped).
+
+    Returns
+    -------
+    dict with ``mig`` (float), ``per_factor`` (gaps), ``mi`` (codes x factors, nats), ``entropy``.
+    """
+    if codes.shape[1] < 2:
+        raise ValueError("MIG needs at least two code dimensions")
+    mi = mutual_info_matrix(discretize(codes, n_bins), factors)
+    entropy = np.array([_entropy(factors[:, j]) for j in range(factors.shape[1])])
+    top = np.sort(mi, axis=0)[::-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gaps = np.where(entropy > 0, (top[0] - top[1]) / entropy, np.nan)
+    return {"mig": float(np.nanmean(gaps)) if np.isfinite(gaps).any() else float("nan"),
+            "per_factor": gaps, "mi": mi, "entropy": entropy}
+
+
+def label_capture(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20) -> pd.DataFrame:
+    """How well each label category is captured by a single dimension.
+
+    Each category becomes a binary factor (cell is / is not of this category). Per category:
+    the dimension with most mutual information, its MI normalised by the factor's entropy, the
+    MIG-style gap to the second dimension, and the AUROC of that dimension for the category
+    (> 0.5: the category sits at the high pole). Unlabelled cells (NaN) are left out.
+
+    Returns
+    -------
+    DataFrame indexed by category: n_cells, best_dim (int), normalized_mi, gap, auroc.
+    """
+    known = labels.notna().to_numpy()
+    values = labels[known].astype(str).to_numpy()
+    categories = sorted(set(values))
+    factors = np.stack([(values == c).astype(int) for c in categories], axis=1)
+    result = mutual_info_gap(codes[known], factors, n_bins=n_bins)
+    mi, entropy = result["mi"], result["entropy"]
+    rows = []
+    for j, category in enumerate(categories):
+        best = int(np.argmax(mi[:, j]))
+        rows.append({
+            "category": category,
+            "n_cells": int(factors[:, j].sum()),
+            "best_dim": best,
+            "normalized_mi": float(mi[best, j] / entropy[j]) if entropy[j] > 0 else float("nan"),
+            "gap": float(result["per_factor"][j]),
+            "auroc": float(roc_auc_score(factors[:, j], codes[known, best])) if 0 < factors[:, j].sum() < len(values) else float("nan"),
+        })
+    return pd.DataFrame(rows).set_index("category")

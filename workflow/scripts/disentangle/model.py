@@ -1,0 +1,146 @@
+"""The AnnData-facing side of the β-VAE (the torch module lives in ``vae``): train, export.
+
+As in scvi-tools, the module knows tensors only; this layer picks the matrix, the genes and the
+likelihood from an AnnData and writes the results back into scverse slots.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import torch
+
+from . import keys, vae
+from .errors import InputError
+from .interpret import traversal_effects
+from .runlog import library_versions
+
+log = logging.getLogger(__name__)
+
+ARCH_KEYS = ("n_latent", "n_hidden", "n_layers")
+TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "validation_fraction", "early_stopping_patience", "seed")
+
+
+def resolve_likelihood(likelihood: str, values: str) -> str:
+    """``auto`` -> negative binomial for counts, Gaussian otherwise; a count likelihood needs counts."""
+    if likelihood == "auto":
+        return "nb" if values == "counts" else "gaussian"
+    if likelihood == "nb" and values != "counts":
+        raise InputError("config.yaml", "likelihood nb needs raw counts but the dataset has values: log_expression",
+                         "set likelihood: gaussian (or auto) for this model")
+    return likelihood
+
+
+def training_matrix(adata: ad.AnnData, likelihood: str):
+    """The HVG matrix the model sees: raw counts for NB, X otherwise (CSR when sparse)."""
+    hvg = adata.var[keys.HVG].to_numpy() if keys.HVG in adata.var else np.ones(adata.n_vars, bool)
+    sub = adata[:, hvg]
+    x = sub.layers[keys.COUNTS_LAYER] if likelihood == "nb" else sub.X
+    x = x.tocsr() if hasattr(x, "tocsr") else np.asarray(x)
+    return x, list(sub.var_names)
+
+
+def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts") -> tuple[vae.TrainingResult, dict]:
+    """Train one β-VAE on a preprocessed AnnData.
+
+    Parameters
+    ----------
+    adata
+        Output of :func:`disentangle.pp.preprocess` (``var["highly_variable"]``, ``layers["counts"]``).
+    settings
+        One model's config: objective and its parameters, architecture and training keys.
+    values
+        ``counts`` or ``log_expression``: picks the likelihood when it is ``auto``.
+
+    Returns
+    -------
+    The training result and the specs (every parameter, the genes, library versions).
+    """
+    likelihood = resolve_likelihood(settings.get("likelihood", "auto"), values)
+    x, genes = training_matrix(adata, likelihood)
+    if x.shape[0] < 2:
+        raise InputError("preprocessed data", f"only {x.shape[0]} cells left to train on", "relax the QC thresholds")
+    arch = vae.Architecture(n_input=len(genes), likelihood=likelihood, **{k: settings[k] for k in ARCH_KEYS if k in settings})
+    if arch.n_latent >= arch.n_input:
+        log.warning("%d latent dimensions for %d genes: most dimensions can only collapse", arch.n_latent, arch.n_input)
+    config = vae.TrainingConfig(**{k: settings[k] for k in TRAINING_KEYS if k in settings})
+    objective = vae.make_objective(**settings)
+    log.info("training on %d cells x %d genes: %s, %s, %s", x.shape[0], len(genes), arch, objective.params(), config)
+    result = vae.train(x, arch, objective, config)
+    specs = {
+        "architecture": arch.to_dict(),
+        "objective": objective.params(),
+        "training": config.to_dict(),
+        "values": values,
+        "genes": genes,
+        "n_cells": int(x.shape[0]),
+        "n_train_cells": int(len(result.train_cells)),
+        "n_validation_cells": int(len(result.validation_cells)),
+        "best_epoch": int(result.best_epoch),
+        "epochs_run": int(result.history[-1]["epoch"]),
+        "versions": library_versions(),
+    }
+    return result, specs
+
+
+def write_training_outputs(result: vae.TrainingResult, specs: dict, *, model_path, specs_path, losses_path) -> None:
+    """model.pt (weights + gene order), specs.json and losses.tsv (one row per epoch and split)."""
+    vae.save_checkpoint(model_path, result.model, specs["genes"])
+    Path(specs_path).write_text(json.dumps(specs, indent=2))
+    pd.DataFrame(result.history).to_csv(losses_path, sep="\t", index=False)
+
+
+def export_latent(
+    adata: ad.AnnData,
+    *,
+    model_path,
+    specs: dict,
+    quantiles: tuple[float, float] = (0.02, 0.98),
+    active_kl: float = 0.05,
+) -> ad.AnnData:
+    """The latent space of every cell as a new AnnData over the model's genes.
+
+    Slots written: ``obsm["X_latent"]`` (posterior means; ``sc.pl.embedding(a, basis="latent")``),
+    ``obsm["latent_logvar"]``, ``varm["latent_traversal"]`` (genes x dims, decoded log-expression
+    change from the low to the high pole), ``uns["latent"]`` (model specs, ``kl_per_dim`` over
+    all cells, ``active`` = KL > ``active_kl``, traversal reference and ranges). X and obs are
+    those of ``adata`` (log-normalised expression, annotations carried over).
+    """
+    model, genes = vae.load_checkpoint(model_path)
+    missing = pd.Index(genes).difference(adata.var_names)
+    if len(missing):
+        raise InputError(model_path, f"{len(missing)} genes of the model are absent from the data (e.g. {list(missing[:3])})",
+                         "export with the preprocessed data the model was trained on")
+    likelihood = specs["architecture"]["likelihood"]
+    x, _ = training_matrix(adata[:, genes], likelihood)
+    mean, logvar = vae.latent_representation(model, x)
+    kl = vae.gaussian_kl(torch.from_numpy(mean), torch.from_numpy(logvar)).mean(0).numpy()
+    target_sum = adata.uns.get(keys.PREPROCESS_UNS, {}).get("params", {}).get("target_sum", 1e4)
+    effects, reference, ranges = traversal_effects(model, mean, quantiles=quantiles, target_sum=target_sum)
+    latent = ad.AnnData(X=adata[:, genes].X.copy(), obs=adata.obs.copy(), var=adata[:, genes].var.copy(),
+                        obsm={k: v for k, v in adata.obsm.items()})
+    latent.obsm[keys.LATENT_MEAN] = mean
+    latent.obsm[keys.LATENT_LOGVAR] = logvar
+    latent.varm[keys.TRAVERSAL_EFFECT] = effects
+    latent.uns[keys.LATENT_UNS] = {
+        "model": specs.get("wildcards", {}).get("model", ""),
+        "dataset": specs.get("wildcards", {}).get("dataset", ""),
+        "params": _flat_params(specs),
+        keys.KL_PER_DIM: kl.astype(float),
+        keys.ACTIVE: kl > active_kl,
+        "active_kl": float(active_kl),
+        "traversal": {"quantiles": list(quantiles), "reference": reference, "low": ranges[:, 0], "high": ranges[:, 1]},
+    }
+    log.info("KL per dimension: %s; %d of %d active", np.round(kl, 3).tolist(), int((kl > active_kl).sum()), len(kl))
+    return latent
+
+
+def _flat_params(specs: dict) -> dict:
+    params = {**specs["objective"], **specs["architecture"], **specs["training"]}
+    params["best_epoch"] = specs.get("best_epoch", -1)
+    return {k: v for k, v in params.items() if v is not None}

@@ -1,0 +1,156 @@
+"""PNG figures of the report, drawn on matplotlib's Agg canvas.
+
+Figures are built with :class:`matplotlib.figure.Figure` and an explicit ``FigureCanvasAgg``
+rather than ``pyplot``: nothing is registered with pyplot's figure manager, the global backend
+of the caller (a notebook, say) is left alone, and each figure is freed once saved, so drawing
+hundreds of dimensions does not grow memory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+DPI = 110
+MAX_CATEGORIES = 40  # label columns with more categories show the most frequent ones
+MAX_POINTS = 50_000  # scatter plots subsample beyond this many cells
+ACTIVE_COLOR = "#3b6ea5"
+INACTIVE_COLOR = "#b8b8b8"
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fig.savefig(path, format="png")
+    finally:
+        fig.clear()
+    return path
+
+
+def kl_bar(path: Path, names: list[str], kl: np.ndarray, active: np.ndarray,
+           threshold: float | None = None) -> Path:
+    """Bar plot of KL (nats) per dimension; inactive dimensions grey, activity threshold dashed."""
+    k = len(names)
+    fig = _new_figure(min(max(4.0, 0.3 * k + 1.5), 16.0), 3.2)
+    ax = fig.add_subplot()
+    colors = [ACTIVE_COLOR if a else INACTIVE_COLOR for a in active]
+    ax.bar(np.arange(k), np.nan_to_num(np.asarray(kl, float)), color=colors)
+    if threshold is not None:
+        ax.axhline(threshold, color="#c0392b", linewidth=0.8, linestyle="--",
+                   label=f"activity threshold ({threshold:g} nats)")
+        ax.legend(fontsize=8, frameon=False)
+    step = max(1, int(np.ceil(k / 40)))
+    ax.set_xticks(np.arange(0, k, step), [names[i] for i in range(0, k, step)],
+                  rotation=90 if k > 12 else 0, fontsize=8)
+    ax.set_xlim(-0.6, k - 0.4)
+    ax.set_ylabel("KL (nats per cell)")
+    ax.set_title("KL per latent dimension (grey: inactive)", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
+
+
+def by_label(path: Path, values: np.ndarray, label: pd.Series, dim: str) -> Path | None:
+    """The dimension's posterior means by the categories of ``label``, ordered by median.
+
+    Categorical (or few-valued) columns give one box per category with the cells jittered on
+    top; continuous numeric columns give a scatter. Cells without a label are left out.
+    Returns ``None`` when no cell has a label.
+    """
+    values = np.asarray(values, float)
+    keep = label.notna().to_numpy() & np.isfinite(values)
+    if not keep.any():
+        return None
+    lab, vals = label[keep], values[keep]
+    numeric = pd.api.types.is_numeric_dtype(lab) and not isinstance(lab.dtype, pd.CategoricalDtype)
+    if numeric and lab.nunique() > MAX_CATEGORIES:
+        return _continuous(path, vals, lab.to_numpy(float), dim, str(label.name))
+
+    groups = pd.Series(vals, index=lab.index).groupby(lab.astype(str).to_numpy())
+    counts = groups.size()
+    dropped = 0
+    if len(counts) > MAX_CATEGORIES:
+        kept = counts.sort_values(ascending=False, kind="mergesort").index[:MAX_CATEGORIES]
+        dropped = len(counts) - MAX_CATEGORIES
+        counts = counts.loc[kept]
+    medians = groups.median().loc[counts.index].sort_values(kind="mergesort")
+    order = list(medians.index)
+    data = [groups.get_group(c).to_numpy() for c in order]
+
+    n = len(order)
+    fig = _new_figure(6.0, min(max(2.0, 0.32 * n + 1.2), 14.0))
+    ax = fig.add_subplot()
+    ax.boxplot(data, orientation="horizontal", showfliers=False, widths=0.6,
+               medianprops={"color": "#c0392b", "linewidth": 1.5},
+               boxprops={"color": "#444"}, whiskerprops={"color": "#444"},
+               capprops={"color": "#444"})
+    rng = np.random.default_rng(0)
+    for i, d in enumerate(data, start=1):
+        if len(d) > 2000:
+            d = rng.choice(d, 2000, replace=False)
+        jitter = rng.uniform(-0.18, 0.18, len(d))
+        ax.scatter(d, i + jitter, s=6, alpha=0.5, color=ACTIVE_COLOR, linewidths=0,
+                   rasterized=True)
+    ax.set_yticks(np.arange(1, n + 1), [f"{c} (n={counts[c]})" for c in order], fontsize=8)
+    ax.axvline(0, color="#999", linewidth=0.6, linestyle=":")
+    ax.set_xlabel(f"{dim} (posterior mean)")
+    title = f"{dim} by {label.name}"
+    if dropped:
+        title += f" ({dropped} rarer categories not shown)"
+    ax.set_title(title, fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
+
+
+def _continuous(path: Path, vals: np.ndarray, x: np.ndarray, dim: str, name: str) -> Path:
+    idx = _subsample(len(vals))
+    fig = _new_figure(5.0, 4.0)
+    ax = fig.add_subplot()
+    ax.scatter(x[idx], vals[idx], s=3, alpha=0.4, color=ACTIVE_COLOR, linewidths=0,
+               rasterized=True)
+    ax.set_xlabel(name)
+    ax.set_ylabel(f"{dim} (posterior mean)")
+    ax.set_title(f"{dim} against {name}", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
+
+
+def _subsample(n: int) -> np.ndarray:
+    """Indices of at most ``MAX_POINTS`` cells in a fixed random order (no overplotting bias)."""
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(n)
+    return idx[:MAX_POINTS]
+
+
+def embedding(path: Path, coords: np.ndarray, values: np.ndarray, dim: str, basis: str) -> Path:
+    """Cells on a 2-D embedding, coloured by the dimension (diverging, centred on 0)."""
+    coords = np.asarray(coords, float)[:, :2]
+    values = np.asarray(values, float)
+    ok = np.isfinite(coords).all(axis=1) & np.isfinite(values)
+    coords, values = coords[ok], values[ok]
+    idx = _subsample(len(values))
+    lim = float(np.percentile(np.abs(values), 99)) if len(values) else 1.0
+    lim = lim if lim > 0 else 1.0
+    fig = _new_figure(5.2, 4.4)
+    ax = fig.add_subplot()
+    size = float(np.clip(3e4 / max(len(idx), 1), 1.0, 30.0))
+    sc = ax.scatter(coords[idx, 0], coords[idx, 1], c=values[idx], cmap="RdBu_r",
+                    vmin=-lim, vmax=lim, s=size, linewidths=0, rasterized=True)
+    fig.colorbar(sc, ax=ax, shrink=0.8, label=f"{dim} (posterior mean)")
+    name = basis[2:] if basis.startswith("X_") else basis
+    ax.set_xlabel(f"{name} 1")
+    ax.set_ylabel(f"{name} 2")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"{dim} on {name}", fontsize=10)
+    ax.set_aspect("equal", adjustable="datalim")
+    return _save(fig, path)

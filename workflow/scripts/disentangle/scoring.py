@@ -1,0 +1,96 @@
+"""Judge one model's latent space, and put a dataset's models side by side (tables in, tables out)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from . import keys
+from .enrich import COLUMNS as ENRICHMENT_COLUMNS
+from .metrics import dimension_table, geneset_scores, label_capture, term_table
+
+log = logging.getLogger(__name__)
+
+SUMMARY_PARAMS = ["objective", "beta", "gamma", "capacity_max", "capacity_steps", "n_latent", "likelihood", "seed", "best_epoch"]
+
+
+def read_enrichment(paths) -> pd.DataFrame:
+    """All enrichment tables of a model, concatenated (an empty table keeps the columns)."""
+    frames = [pd.read_csv(p, sep="\t") for p in paths]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ENRICHMENT_COLUMNS)
+
+
+def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str]) -> dict[str, pd.DataFrame]:
+    """Scores of one model from its latent.h5ad and enrichment tables.
+
+    Returns
+    -------
+    dict of tables: ``scores`` (scope, metric, value: gene-set scores per library and pooled,
+    label scores per label column, latent statistics), ``dimensions`` (one row per dimension),
+    ``terms`` (one row per tested term), ``labels`` (one row per label category).
+    """
+    latent = ad.read_h5ad(latent_path)
+    info = latent.uns[keys.LATENT_UNS]
+    kl, active = np.asarray(info[keys.KL_PER_DIM], float), np.asarray(info[keys.ACTIVE], bool)
+    active_dims = {keys.dim_name(k) for k in np.flatnonzero(active)}
+    enrichment = read_enrichment(enrichment_paths)
+    terms = term_table(enrichment, fdr=fdr, active_dims=active_dims)
+    scores = [geneset_scores(terms)]
+    scores.append(pd.DataFrame({"scope": "latent", "metric": ["n_latent", "n_active", "kl_total"],
+                                "value": [len(kl), int(active.sum()), float(kl.sum())]}))
+    capture = _label_tables(latent, labels)
+    for label, table in capture.items():
+        scores.append(pd.DataFrame({"scope": f"label:{label}", "metric": ["mig", "mean_normalized_mi", "n_categories"],
+                                    "value": [table["gap"].mean(), table["normalized_mi"].mean(), len(table)]}))
+    first = next(iter(capture.values()), None)
+    dimensions = dimension_table(enrichment, kl_per_dim=kl, active=active, fdr=fdr, label_capture=first)
+    label_rows = pd.concat([t.reset_index().assign(label=name) for name, t in capture.items()], ignore_index=True) if capture else pd.DataFrame(
+        columns=["label", "category", "n_cells", "best_dim", "normalized_mi", "gap", "auroc"])
+    if not label_rows.empty:
+        label_rows["best_dim"] = label_rows["best_dim"].map(keys.dim_name)
+        label_rows = label_rows[["label", "category", "n_cells", "best_dim", "normalized_mi", "gap", "auroc"]]
+    return {"scores": pd.concat(scores, ignore_index=True), "dimensions": dimensions, "terms": terms, "labels": label_rows}
+
+
+def _label_tables(latent: ad.AnnData, labels: list[str]) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for label in labels:
+        column = latent.obs[label]
+        if column.nunique() < 2:
+            log.warning("label %s has fewer than two categories; not scored", label)
+            continue
+        tables[label] = label_capture(latent.obsm[keys.LATENT_MEAN], column)
+    return tables
+
+
+def write_scores(result: dict[str, pd.DataFrame], **paths) -> None:
+    """Write each table of :func:`score_model` to the path given under its name."""
+    for name, path in paths.items():
+        result[name].to_csv(path, sep="\t", index=False)
+
+
+def model_level_scores(scores: pd.DataFrame) -> dict[str, float]:
+    """Flatten the scores table to ``{metric}`` (pooled scope) and ``{scope}.{metric}`` entries."""
+    flat = {}
+    for row in scores.itertuples(index=False):
+        name = row.metric if row.scope in ("all", "latent") else f"{row.scope}.{row.metric}"
+        flat[name] = row.value
+    return flat
+
+
+def summarize_models(models: list[str], score_paths, spec_paths) -> pd.DataFrame:
+    """One row per model: its parameters, then every model-level score."""
+    rows = []
+    for model, score_path, spec_path in zip(models, score_paths, spec_paths):
+        specs = json.loads(Path(spec_path).read_text())
+        params = {**specs["objective"], **specs["architecture"], **specs["training"], "best_epoch": specs.get("best_epoch")}
+        row = {"model": model, **{k: params.get(k) for k in SUMMARY_PARAMS}}
+        row.update(model_level_scores(pd.read_csv(score_path, sep="\t")))
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,15 @@
+"""Rule export_latent: posterior means, log-variances, KL per dimension and traversal effects to AnnData."""
+
+import json
+
+import anndata as ad
+
+from disentangle.model import export_latent
+from disentangle.runlog import logging_to
+
+with logging_to(snakemake.log[0]):
+    specs = json.loads(open(snakemake.input.specs).read())
+    latent = export_latent(ad.read_h5ad(snakemake.input.data), model_path=snakemake.input.model, specs=specs,
+                           quantiles=tuple(snakemake.params.traversal["quantiles"]),
+                           active_kl=snakemake.params.traversal["active_kl"])
+    latent.write_h5ad(snakemake.output[0], compression="gzip")

@@ -1,0 +1,12 @@
+"""Rule preprocess: QC, normalisation and highly variable genes (scanpy)."""
+
+import anndata as ad
+
+from disentangle.pp import PreprocessParams, preprocess
+from disentangle.runlog import logging_to
+
+with logging_to(snakemake.log[0]):
+    entry = snakemake.params.dataset
+    params = PreprocessParams(**snakemake.params.settings, species=entry["species"], values=entry["values"])
+    adata = preprocess(ad.read_h5ad(snakemake.input[0]), params=params, source=entry["path"])
+    adata.write_h5ad(snakemake.output[0], compression="gzip")

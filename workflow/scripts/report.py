@@ -1,0 +1,24 @@
+"""Rule report: one HTML page per latent dimension and an index page per model."""
+
+import anndata as ad
+import pandas as pd
+
+from disentangle.report import write_model_report
+from disentangle.runlog import logging_to
+from disentangle.scoring import model_level_scores, read_enrichment
+
+with logging_to(snakemake.log[0]):
+    settings = snakemake.params.settings
+    write_model_report(
+        snakemake.output[0],
+        latent=ad.read_h5ad(snakemake.input.latent),
+        rankings=pd.read_csv(snakemake.input.rankings, sep="\t"),
+        enrichment=read_enrichment(snakemake.input.enrichment),
+        dimensions=pd.read_csv(snakemake.input.dimensions, sep="\t"),
+        model_scores=model_level_scores(pd.read_csv(snakemake.input.scores, sep="\t")),
+        labels=snakemake.params.labels,
+        fdr=snakemake.params.fdr,
+        top_genes=settings["top_genes"],
+        top_terms=settings["top_terms"],
+        title=f"{snakemake.wildcards.dataset} / {snakemake.wildcards.model}",
+    )

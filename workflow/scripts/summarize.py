@@ -1,0 +1,8 @@
+"""Rule summarize: every model of a dataset side by side (parameters and scores), one row per model."""
+
+from disentangle.runlog import logging_to
+from disentangle.scoring import summarize_models
+
+with logging_to(snakemake.log[0]):
+    summary = summarize_models(snakemake.params.models, snakemake.input.scores, snakemake.input.specs)
+    summary.to_csv(snakemake.output[0], sep="\t", index=False)
