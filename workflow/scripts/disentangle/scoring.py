@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import keys
 from .enrich import COLUMNS as ENRICHMENT_COLUMNS
-from .metrics import dimension_table, geneset_scores, label_capture, term_table
+from .metrics import dimension_table, geneset_scores, label_auroc, label_capture, term_table
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,9 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     for label, table in capture.items():
         scores.append(pd.DataFrame({"scope": f"label:{label}", "metric": ["mig", "mean_normalized_mi", "n_categories"],
                                     "value": [table["gap"].mean(), table["normalized_mi"].mean(), len(table)]}))
-    first = next(iter(capture.values()), None)
-    dimensions = dimension_table(enrichment, kl_per_dim=kl, active=active, fdr=fdr, label_capture=first)
+    first_label = next(iter(capture), None)
+    auroc = label_auroc(latent.obsm[keys.LATENT_MEAN], latent.obs[first_label]) if first_label else None
+    dimensions = dimension_table(enrichment, kl_per_dim=kl, active=active, fdr=fdr, label_auroc=auroc)
     label_rows = pd.concat([t.reset_index().assign(label=name) for name, t in capture.items()], ignore_index=True) if capture else pd.DataFrame(
         columns=["label", "category", "n_cells", "best_dim", "normalized_mi", "gap", "auroc"])
     if not label_rows.empty:

@@ -73,12 +73,12 @@ def dimension_table(
     kl_per_dim: np.ndarray,
     active: np.ndarray,
     fdr: float,
-    label_capture: pd.DataFrame | None = None,
+    label_auroc: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per dimension: KL, activity, its best term and how many terms are significant.
 
-    ``label_capture`` (from :func:`disentangle.metrics.label_capture`, one table or None) adds the
-    label category whose best dimension this is, with the highest normalised MI, and its AUROC.
+    ``label_auroc`` (categories x dims, from :func:`disentangle.metrics.label_auroc`) adds the
+    category this dimension separates best (largest |AUROC - 0.5|) and that AUROC.
     """
     dims = [keys.dim_name(k) for k in range(len(kl_per_dim))]
     active_dims = {d for d, a in zip(dims, active) if a}
@@ -94,8 +94,8 @@ def dimension_table(
     table = pd.concat([table, extra], axis=1)
     table["n_significant_terms"] = table["n_significant_terms"].fillna(0).astype(int)
     table["best_label"], table["best_label_auc"] = None, np.nan
-    if label_capture is not None and not label_capture.empty:
-        for k, group in label_capture.groupby("best_dim"):
-            top = group.sort_values("normalized_mi", ascending=False).iloc[0]
-            table.loc[int(k), ["best_label", "best_label_auc"]] = [top.name, top["auroc"]]
+    if label_auroc is not None and not label_auroc.empty:
+        best = (label_auroc - 0.5).abs().idxmax(axis=0)
+        table["best_label"] = [best[k] for k in range(len(dims))]
+        table["best_label_auc"] = [label_auroc.loc[best[k], k] for k in range(len(dims))]
     return table

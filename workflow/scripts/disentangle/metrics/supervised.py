@@ -77,3 +77,19 @@ def label_capture(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20) -> 
             "auroc": float(roc_auc_score(factors[:, j], codes[known, best])) if 0 < factors[:, j].sum() < len(values) else float("nan"),
         })
     return pd.DataFrame(rows).set_index("category")
+
+
+def label_auroc(codes: np.ndarray, labels: pd.Series) -> pd.DataFrame:
+    """AUROC of every dimension for every label category (one vs rest): categories x dims.
+
+    0.5 means the dimension does not separate the category; near 1 the category sits at the
+    high pole, near 0 at the low pole. Unlabelled cells (NaN) are left out.
+    """
+    known = labels.notna().to_numpy()
+    values = labels[known].astype(str).to_numpy()
+    rows = {}
+    for category in sorted(set(values)):
+        target = values == category
+        if 0 < target.sum() < len(values):
+            rows[category] = [roc_auc_score(target, codes[known, k]) for k in range(codes.shape[1])]
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -1,0 +1,85 @@
+"""Metrics on hand-computable cases."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from disentangle import keys
+from disentangle.metrics import dimension_table, discretize, geneset_scores, label_auroc, label_capture, mutual_info_gap, term_table
+
+
+def _balanced_factors():
+    # two independent binary factors over 400 cells: every combination 100 times
+    f0 = np.repeat([0, 1], 200)
+    f1 = np.tile(np.repeat([0, 1], 100), 2)
+    return np.stack([f0, f1], axis=1)
+
+
+def test_discretize_uses_equal_width_bins():
+    codes = np.array([[0.0], [0.49], [0.51], [1.0]])
+    assert discretize(codes, n_bins=2)[:, 0].tolist() == [1, 1, 2, 2]
+
+
+def test_mig_is_one_when_each_factor_has_its_own_code():
+    factors = _balanced_factors()
+    codes = np.column_stack([factors[:, 0], factors[:, 1], np.zeros(400)]).astype(float)
+    result = mutual_info_gap(codes, factors)
+    # MI(code0; f0) = H(f0) = ln 2 and MI(code1; f0) = 0 because the design is balanced
+    np.testing.assert_allclose(result["entropy"], [np.log(2)] * 2)
+    np.testing.assert_allclose(result["mi"][0], [np.log(2), 0.0], atol=1e-12)
+    assert result["mig"] == pytest.approx(1.0)
+
+
+def test_mig_is_zero_when_two_codes_duplicate_a_factor():
+    factors = _balanced_factors()[:, :1]
+    codes = np.column_stack([factors[:, 0], factors[:, 0]]).astype(float)
+    assert mutual_info_gap(codes, factors)["mig"] == pytest.approx(0.0)
+
+
+def test_label_capture_and_auroc_find_the_separating_dimension():
+    rng = np.random.default_rng(0)
+    labels = pd.Series(np.repeat(["B", "T", "Mono"], 100)).astype("category")
+    codes = rng.normal(size=(300, 3))
+    codes[:100, 2] += 6.0  # B cells at the high pole of z2
+    codes[200:, 0] -= 6.0  # monocytes at the low pole of z0
+    labels[5] = np.nan
+    capture = label_capture(codes, labels)
+    assert capture.loc["B", "best_dim"] == 2 and capture.loc["Mono", "best_dim"] == 0
+    assert capture.loc["B", "n_cells"] == 99
+    assert capture.loc["B", "auroc"] > 0.99 and capture.loc["Mono", "auroc"] < 0.01
+    auroc = label_auroc(codes, labels)
+    assert auroc.shape == (3, 3)
+    assert auroc.loc["B", 2] > 0.99 and abs(auroc.loc["B", 1] - 0.5) < 0.15
+
+
+def _enrichment():
+    rows = [  # (dimension, term, nes, fdr)
+        ("z0", "A", 2.0, 0.001), ("z1", "A", 1.8, 0.01),  # A in two dimensions
+        ("z0", "B", -2.2, 0.0), ("z1", "B", 0.1, 0.9),  # B in one (low pole of z0)
+        ("z0", "C", 0.5, 0.6), ("z1", "C", 0.4, 0.7),  # C nowhere
+        ("z2", "A", 2.5, 0.0),  # z2 is inactive: does not count
+    ]
+    frame = pd.DataFrame(rows, columns=[keys.DIMENSION, keys.TERM, keys.NES, keys.FDR])
+    return frame.assign(**{keys.LIBRARY: "lib"})
+
+
+def test_term_table_and_geneset_scores_on_a_hand_computed_case():
+    terms = term_table(_enrichment(), fdr=0.05, active_dims={"z0", "z1"})
+    n_dims = dict(zip(terms[keys.TERM], terms["n_dims"]))
+    assert n_dims == {"A": 2, "B": 1, "C": 0}
+    assert terms.set_index(keys.TERM).loc["A", "dims"] == "z0,z1"
+    scores = geneset_scores(terms).set_index(["scope", "metric"])["value"]
+    assert scores["all", "n_terms_tested"] == 3
+    assert scores["all", "coverage"] == pytest.approx(2 / 3)
+    assert scores["all", "one_to_one"] == pytest.approx(0.5)
+    assert scores["all", "mean_dims_per_term"] == pytest.approx(1.5)
+    assert scores["lib", "one_to_one"] == pytest.approx(0.5)
+
+
+def test_dimension_table_best_terms_and_inactive_dimensions():
+    table = dimension_table(_enrichment(), kl_per_dim=np.array([1.0, 0.5, 0.001]), active=np.array([True, True, False]), fdr=0.05)
+    table = table.set_index(keys.DIMENSION)
+    assert table.loc["z0", "best_term"] == "B"  # FDR 0 beats 0.001
+    assert table.loc["z0", "n_significant_terms"] == 2
+    assert table.loc["z1", "best_term"] == "A"
+    assert table.loc["z2", "n_significant_terms"] == 0 and not table.loc["z2", "active"]
