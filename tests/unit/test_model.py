@@ -51,4 +51,8 @@ def test_log_expression_data_train_a_gaussian_model_and_export(log_expression, t
     import matplotlib
 
     matplotlib.use("Agg")
-    sc.pl.embedding(latent, basis="latent", color="group", show=False)
+    import matplotlib.pyplot as plt
+
+    axis = sc.pl.embedding(latent, basis="latent", color="group", show=False)
+    assert axis.get_xlabel() == "latent1"
+    plt.close("all")

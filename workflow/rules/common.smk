@@ -8,6 +8,18 @@ from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
 
+
+# Constraints between keys that the schema cannot express, checked before any job runs.
+if not config["traversal"]["quantiles"][0] < config["traversal"]["quantiles"][1]:
+    raise ValueError(
+        f"config.yaml: traversal.quantiles must be [low, high] with low < high, got {config['traversal']['quantiles']}"
+    )
+if config["enrichment"]["min_size"] > config["enrichment"]["max_size"]:
+    raise ValueError(
+        f"config.yaml: enrichment.min_size ({config['enrichment']['min_size']}) is larger than "
+        f"enrichment.max_size ({config['enrichment']['max_size']}): no gene set could be tested"
+    )
+
 DATASETS = config["datasets"]
 MODELS = config["models"]
 LIBRARIES = config["gene_set_libraries"]

@@ -3,19 +3,21 @@
 # input is never refetched or overwritten.
 
 
-for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
-    if "url" in _entry and not Path(_entry["path"]).exists():
+for _kind, _entries in (("dataset", DATASETS), ("gene_sets", LIBRARIES)):
+    for _name, _entry in _entries.items():
+        if "url" not in _entry or Path(_entry["path"]).exists():
+            continue
 
         rule:
             name:
-                f"download_{_name}"
+                f"download_{_kind}_{_name}"
             output:
                 _entry["path"],
             params:
-                url=_entry["url"],
-                sha256=_entry.get("sha256"),
+                entry=_entry,
+                kind=_kind,
             log:
-                f"logs/download/{_name}.log",
+                f"logs/download/{_kind}_{_name}.log",
             localrule: True
             conda:
                 "../../envs/pipeline.yaml"

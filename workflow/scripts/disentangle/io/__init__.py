@@ -4,6 +4,7 @@ This package sits at the bottom of the library: it imports nothing of ours excep
 ``errors`` and ``keys``, and neither snakemake nor torch.
 """
 
+from .convert import SOURCE_FORMATS, convert_to_gmt, fetch_gene_sets
 from .download import download, sha256sum
 from .gmt import check_overlap, gene_overlap, read_gmt
 from .identifiers import gene_likeness, id_style
@@ -14,6 +15,9 @@ from .validate import VALUES, count_matrix, matrix_stats, validate_expression
 
 __all__ = [
     "FORMATS",
+    "SOURCE_FORMATS",
+    "convert_to_gmt",
+    "fetch_gene_sets",
     "VALUES",
     "check_overlap",
     "count_matrix",
