@@ -11,7 +11,7 @@ with logging_to(snakemake.log[0]) as log:
     settings = snakemake.params.settings
     scores = ranking_matrix(pd.read_csv(snakemake.input.rankings, sep="\t"))
     gene_sets = read_gmt(snakemake.input.gmt)
-    overlap = check_overlap(gene_sets, scores.index, gmt_path=snakemake.input.gmt, data_source=snakemake.input.rankings, min_fraction=0.02)
+    overlap = check_overlap(gene_sets, scores.index, gmt_path=snakemake.input.gmt, data_source=snakemake.input.rankings, min_fraction=0.0)
     pd.DataFrame([{"library": snakemake.wildcards.library, **overlap}]).to_csv(snakemake.output.overlap, sep="\t", index=False)
     table = prerank_dimensions(
         scores, gene_sets, library=snakemake.wildcards.library, permutations=settings["permutations"],

@@ -7,9 +7,9 @@ from disentangle.report import write_model_report
 from disentangle.runlog import logging_to
 from disentangle.scoring import model_level_scores, read_enrichment
 
-with logging_to(snakemake.log[0]):
+with logging_to(snakemake.log[0]) as log:
     settings = snakemake.params.settings
-    write_model_report(
+    written = write_model_report(
         snakemake.output[0],
         latent=ad.read_h5ad(snakemake.input.latent),
         rankings=pd.read_csv(snakemake.input.rankings, sep="\t"),
@@ -22,3 +22,4 @@ with logging_to(snakemake.log[0]):
         top_terms=settings["top_terms"],
         title=f"{snakemake.wildcards.dataset} / {snakemake.wildcards.model}",
     )
+    log.info("wrote %d files; open %s/index.html", len(written), snakemake.output[0])

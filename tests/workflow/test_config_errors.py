@@ -1,0 +1,120 @@
+"""Config errors give a clear message before any work (bad-inputs case 20_snakemake_config_errors).
+
+Each faulty config.yaml makes `snakemake -n` exit non-zero while parsing (no DAG built, nothing
+written) with a message that names the offending key. Snakemake 9 prints its error report on
+stdout, so the checks read stdout and stderr together. A label column absent from the data can
+only be seen in the data: load_dataset, the first job, fails naming the column and the file.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from smk_helpers import base_config, output_of, run_snakemake, tail, write_config
+
+pytestmark = [pytest.mark.workflow, pytest.mark.realdata]
+
+
+def _drop(path):
+    def mutate(config):
+        *parents, key = path
+        node = config
+        for p in parents:
+            node = node[p]
+        del node[key]
+    return mutate
+
+
+def _set(path, value):
+    def mutate(config):
+        *parents, key = path
+        node = config
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[key] = value
+    return mutate
+
+
+# (id, change to a valid config, strings the message must contain)
+CASES = [
+    ("dataset_without_path", _drop(["datasets", "tiny", "path"]),
+     ["'path' is a required property", "On instance['datasets']['tiny']"]),
+    ("models_missing", _drop(["models"]),
+     ["'models' is a required property"]),
+    ("epochs_not_a_number", _set(["training", "epochs"], "ten"),
+     ["'ten' is not of type 'integer'", "On instance['training']['epochs']"]),
+    ("model_epochs_not_a_number", _set(["models", "beta1", "epochs"], "ten"),
+     ["'ten' is not of type 'integer'", "On instance['models']['beta1']['epochs']"]),
+    ("typo_n_latnet_in_training", _set(["training", "n_latnet"], 4),
+     ["Additional properties are not allowed ('n_latnet' was unexpected)", "On instance['training']"]),
+    ("typo_n_latnet_in_a_model", _set(["models", "beta1", "n_latnet"], 4),
+     ["Additional properties are not allowed ('n_latnet' was unexpected)", "On instance['models']['beta1']"]),
+    ("typo_top_level_key", _set(["trainig"], {"epochs": 3}),
+     ["Additional properties are not allowed ('trainig' was unexpected)"]),
+    ("capacity_without_capacity_max", _drop(["models", "capacity", "capacity_max"]),
+     ["'capacity_max' is a required property", "On instance['models']['capacity']"]),
+    ("beta_model_without_beta", _drop(["models", "beta1", "beta"]),
+     ["'beta' is a required property", "On instance['models']['beta1']"]),
+    ("unknown_objective", _set(["models", "beta1", "objective"], "betaa"),
+     ["'betaa' is not one of ['beta', 'capacity']", "On instance['models']['beta1']['objective']"]),
+    ("beta_four", _set(["models", "beta1", "beta"], "four"),
+     ["'four' is not of type 'number'", "On instance['models']['beta1']['beta']"]),
+    ("batch_size_string", _set(["training", "batch_size"], "128"),
+     ["'128' is not of type 'integer'", "On instance['training']['batch_size']"]),
+    ("n_latent_fraction", _set(["training", "n_latent"], 10.5),
+     ["10.5 is not of type 'integer'", "On instance['training']['n_latent']"]),
+    ("min_size_negative", _set(["enrichment", "min_size"], -3),
+     ["-3 is less than the minimum of 1", "On instance['enrichment']['min_size']"]),
+    ("labels_not_a_list", _set(["datasets", "tiny", "labels"], "cell_type"),
+     ["'cell_type' is not of type 'array'", "On instance['datasets']['tiny']['labels']"]),
+    ("unknown_format", _set(["datasets", "tiny", "format"], "loom"),
+     ["'loom' is not one of", "On instance['datasets']['tiny']['format']"]),
+    ("bad_sha256", _set(["datasets", "tiny", "sha256"], "abc"),
+     ["'abc' does not match", "On instance['datasets']['tiny']['sha256']"]),
+    # constraints between keys, checked in common.smk after the schema
+    ("quantiles_reversed", _set(["traversal", "quantiles"], [0.98, 0.02]),
+     ["traversal.quantiles must be [low, high] with low < high, got [0.98, 0.02]"]),
+    ("min_size_above_max_size", _set(["enrichment", "max_size"], 3),
+     ["enrichment.min_size (5) is larger than enrichment.max_size (3)"]),
+]
+
+
+def test_the_base_config_is_valid(tmp_path, tiny_h5ad):
+    """The starting point of every case plans the whole pipeline: each case's failure is its own."""
+    write_config(tmp_path, base_config(tiny_h5ad))
+    proc = run_snakemake(tmp_path, "-n")
+    assert proc.returncode == 0, tail(proc)
+    assert "Job stats" in output_of(proc)
+
+
+@pytest.mark.parametrize("mutate, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_config_error_is_named_before_any_work(tmp_path, tiny_h5ad, mutate, expected):
+    config = copy.deepcopy(base_config(tiny_h5ad))
+    mutate(config)
+    write_config(tmp_path, config)
+    proc = run_snakemake(tmp_path, "-n")
+    text = output_of(proc)
+    assert proc.returncode != 0, tail(proc)
+    for fragment in expected:
+        assert fragment in text, f"{fragment!r} not in:\n{tail(proc, 30)}"
+    assert "Building DAG of jobs" not in text  # rejected while parsing, before planning
+    assert "Traceback" not in text
+    assert sorted(p.name for p in tmp_path.iterdir()) in (["config.yaml"], [".snakemake", "config.yaml"])
+
+
+def test_missing_label_column_fails_in_load_dataset(tmp_path, tiny_h5ad):
+    write_config(tmp_path, base_config(tiny_h5ad, labels=["cell_type", "cell_typo"]))
+    proc = run_snakemake(tmp_path, "--cores", "2")
+    text = output_of(proc)
+    assert proc.returncode != 0, tail(proc)
+    assert "Error in rule load_dataset" in text
+    failed_rules = {line.split("Error in rule ")[1].rstrip(":") for line in text.splitlines() if "Error in rule " in line}
+    assert failed_rules == {"load_dataset"}
+    log = (tmp_path / "logs/tiny/load_dataset.log").read_text()
+    assert "cell_typo" in log
+    assert str(tiny_h5ad) in log
+    assert "cell_type" in log  # what obs does have
+    assert not (tmp_path / "results/tiny/raw.h5ad").exists()
+    assert not list(tmp_path.glob("results/**/*.h5ad"))  # nothing downstream ran either

@@ -1,0 +1,108 @@
+"""`snakemake --lint` is clean, and a dry run of the default config.yaml plans the expected jobs.
+
+Both run the repository's Snakefile in a temporary copy of the repository layout (config.yaml
+copied, resources/ linked), so nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from smk_helpers import REPO, SNAKEMAKE, output_of, run_snakemake, tail
+
+pytestmark = pytest.mark.workflow
+
+CLEAN = "Congratulations, your workflow is in a good condition!"
+
+
+@pytest.fixture(scope="module")
+def default_layout(tmp_path_factory) -> Path:
+    """A working directory like the repository's: config.yaml copied, resources/ linked."""
+    workdir = tmp_path_factory.mktemp("default")
+    shutil.copy(REPO / "config.yaml", workdir / "config.yaml")
+    (workdir / "resources").symlink_to(REPO / "resources", target_is_directory=True)
+    return workdir
+
+
+def _lints(text: str) -> list[str]:
+    """The lint findings Snakemake printed ("* <finding>" lines under "Lints for ...")."""
+    return re.findall(r"^\s+\* (.+)$", text, flags=re.M)
+
+
+def test_lint_is_clean(default_layout):
+    proc = run_snakemake(default_layout, "--lint")
+    text = output_of(proc)
+    assert proc.returncode == 0, f"snakemake --lint exited {proc.returncode}:\n{tail(proc, 80)}"
+    assert "Lints for" not in text, text
+    assert not _lints(text), _lints(text)
+    assert CLEAN in text
+
+
+def test_lint_reports_a_bad_rule(tmp_path):
+    """The check above means something: the same call flags a rule without log or environment."""
+    (tmp_path / "Snakefile").write_text(
+        'rule bad:\n    input: "/abs/in.txt"\n    output: "out.txt"\n    shell: "cp {input} {output}"\n'
+    )
+    proc = subprocess.run([str(SNAKEMAKE), "--lint", "-d", str(tmp_path), "-s", str(tmp_path / "Snakefile")],
+                          capture_output=True, text=True, timeout=120)
+    text = output_of(proc)
+    assert proc.returncode != 0
+    assert CLEAN not in text
+    assert "Lints for rule bad" in text
+    findings = _lints(text)
+    assert any("Absolute path" in f for f in findings), findings
+    assert any("No log directive" in f for f in findings), findings
+
+
+def _job_stats(text: str) -> dict[str, int]:
+    """The "Job stats" table of a dry run as {rule: count}."""
+    block = text.split("Job stats:", 1)[1]
+    counts = {}
+    for line in block.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.mark.realdata
+def test_dry_run_of_the_default_config(default_layout):
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    datasets, models = list(config["datasets"]), list(config["models"])
+    libraries = [n for n, lib in config["gene_set_libraries"].items()]
+    proc = run_snakemake(default_layout, "-n")
+    text = output_of(proc)
+    assert proc.returncode == 0, tail(proc, 80)
+    assert "This was a dry-run" in text
+
+    n_d, n_m, n_l = len(datasets), len(models), len(libraries)
+    per_model = n_d * n_m
+    expected = {
+        "load_dataset": n_d,
+        "preprocess": n_d,
+        "train_vae": per_model,
+        "export_latent": per_model,
+        "rank_genes": per_model,
+        "enrich": per_model * n_l,
+        "score_disentanglement": per_model,
+        "report": per_model,
+        "summarize": n_d,
+        "all": 1,
+    }
+    expected["total"] = sum(expected.values())
+    assert _job_stats(text) == expected  # no download job: every input is present
+    assert (n_d, n_m, n_l) == (1, 3, 3)  # the default config: pbmc3k; vae, beta4, capacity; 3 libraries
+
+    trained = re.findall(r"rule train_vae:\n(?:\s+\S.*\n)*?\s+wildcards: dataset=(\S+), model=(\S+)\n", text)
+    assert sorted(trained) == sorted((d, m) for d in datasets for m in models)
+    enriched = set(re.findall(r"output: results/(\S+)/(\S+)/enrichment/(\S+)\.tsv, ", text))
+    assert enriched == {(d, m, lib) for d in datasets for m in models for lib in libraries}
+    # the dry run wrote nothing but Snakemake's metadata
+    assert sorted(p.name for p in default_layout.iterdir()) == [".snakemake", "config.yaml", "resources"]

@@ -1,0 +1,269 @@
+"""The whole Snakefile on a tiny config: 400 PBMC cells, two models, 3 epochs, two local gene-set libraries.
+
+Snakemake runs once per module (about a minute on 2 cores) in a temporary working directory; the
+tests then check every output's content, every log, and that a second dry run has nothing to do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk_helpers import REPO, RULE_LOGS, dataset_entry, libraries, output_of, run_snakemake, small_pbmc, tail, write_config
+
+pytestmark = [pytest.mark.workflow, pytest.mark.realdata]
+
+DATASET = "tiny"
+N_CELLS = 400
+N_LATENT = 4
+N_TOP_GENES = 300
+EPOCHS = 3
+MODELS = {
+    "beta1": {"objective": "beta", "beta": 1.0},
+    "capacity": {"objective": "capacity", "gamma": 50.0, "capacity_max": 5.0, "capacity_steps": 20},
+}
+LIBRARIES = ["panglaodb", "cell_cycle"]
+ENRICHMENT_COLUMNS = ["library", "dimension", "term", "es", "nes", "pval", "fdr", "leading_edge", "overlap_size", "set_size"]
+
+
+@pytest.fixture(scope="module")
+def run(pbmc_path, tmp_path_factory):
+    """Write the data and config into a fresh directory, run `snakemake --cores 2`; return the directory."""
+    workdir = tmp_path_factory.mktemp("pipeline")
+    small = small_pbmc(pbmc_path, N_CELLS, seed=0)
+    small.write_h5ad(workdir / "pbmc400.h5ad", compression="gzip")
+    write_config(workdir, {
+        "datasets": {DATASET: dataset_entry("pbmc400.h5ad", labels=["cell_type"])},
+        "preprocess": {"min_genes": 100, "n_top_genes": N_TOP_GENES},
+        "models": MODELS,
+        "training": {"epochs": EPOCHS, "n_latent": N_LATENT, "n_hidden": 32},
+        "gene_set_libraries": libraries(),
+        "enrichment": {"permutations": 50, "min_size": 5},
+    })
+    proc = run_snakemake(workdir, "--cores", "2")
+    if proc.returncode != 0:
+        failed = sorted(set(re.findall(r"Error in rule \S+:\n(?:\s+.*\n)*?\s+log: (\S+)", output_of(proc))))
+        logs = "\n".join(f"--- {p}:\n" + "\n".join((workdir / p).read_text().splitlines()[-15:])
+                         for p in failed if (workdir / p).exists())
+        pytest.fail(f"snakemake --cores 2 exited {proc.returncode}:\n{tail(proc, 40)}\n{logs}", pytrace=False)
+    return workdir
+
+
+def out(run: Path, model: str | None = None) -> Path:
+    base = run / "results" / DATASET
+    return base / model if model else base
+
+
+@pytest.fixture(scope="module")
+def source_cells(pbmc_path) -> pd.DataFrame:
+    return small_pbmc(pbmc_path, N_CELLS, seed=0).obs
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_output_exists(run, model):
+    m = out(run, model)
+    expected = ["model.pt", "specs.json", "losses.tsv", "latent.h5ad", "rankings.tsv", "disentanglement.tsv",
+                "dimensions.tsv", "terms.tsv", "labels.tsv", "report/index.html"]
+    expected += [f"report/dim_{k}.html" for k in range(N_LATENT)]
+    for lib in LIBRARIES:
+        expected += [f"enrichment/{lib}.tsv", f"enrichment/{lib}.overlap.tsv"]
+    missing = [p for p in expected if not (m / p).is_file() or (m / p).stat().st_size == 0]
+    assert not missing, f"missing or empty under {m}: {missing}"
+    assert not (m / "report" / f"dim_{N_LATENT}.html").exists()
+    index = (m / "report" / "index.html").read_text()
+    for k in range(N_LATENT):
+        assert f'href="dim_{k}.html"' in index
+
+
+def test_raw_and_preprocessed(run, source_cells):
+    raw = ad.read_h5ad(out(run) / "raw.h5ad")
+    assert raw.shape == (N_CELLS, 32738)
+    assert list(raw.obs_names) == list(source_cells.index)
+    pre = ad.read_h5ad(out(run) / "preprocessed.h5ad")
+    assert 0 < pre.n_obs <= N_CELLS
+    assert int(pre.var["highly_variable"].sum()) == N_TOP_GENES
+    assert (pre.obs["n_genes_by_counts"] >= 100).all()
+
+
+@pytest.mark.parametrize("rule", RULE_LOGS)
+def test_every_rule_wrote_a_log(run, rule):
+    paths = {
+        RULE_LOGS[rule].format(dataset=DATASET, model=model, library=lib)
+        for model in MODELS for lib in LIBRARIES
+    }
+    missing = [p for p in sorted(paths) if not (run / p).is_file()]
+    empty = [p for p in sorted(paths) if (run / p).is_file() and (run / p).stat().st_size == 0]
+    assert not missing, f"rule {rule}: no log at {missing}"
+    assert not empty, f"rule {rule}: empty log at {empty} (a successful job should say what it did)"
+
+
+@pytest.fixture(scope="module")
+def latents(run):
+    return {model: ad.read_h5ad(out(run, model) / "latent.h5ad") for model in MODELS}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_latent_h5ad(run, latents, source_cells, model):
+    latent = latents[model]
+    pre = ad.read_h5ad(out(run) / "preprocessed.h5ad")
+    assert latent.n_obs == pre.n_obs
+    assert latent.n_vars == N_TOP_GENES
+    assert latent.obsm["X_latent"].shape == (latent.n_obs, N_LATENT)
+    assert np.isfinite(latent.obsm["X_latent"]).all()
+    assert latent.obsm["latent_logvar"].shape == (latent.n_obs, N_LATENT)
+    assert latent.varm["latent_traversal"].shape == (N_TOP_GENES, N_LATENT)
+    assert np.isfinite(latent.varm["latent_traversal"]).all()
+    kl = np.asarray(latent.uns["latent"]["kl_per_dim"], float)
+    assert kl.shape == (N_LATENT,)
+    assert np.isfinite(kl).all() and (kl >= 0).all(), kl
+    assert latent.uns["latent"]["model"] == model
+    # labels carried over, cell by cell
+    assert set(latent.obs_names) <= set(source_cells.index)
+    assert (latent.obs["cell_type"].astype(str) == source_cells.loc[latent.obs_names, "cell_type"].astype(str)).all()
+    # every HVG, nothing else
+    assert set(latent.var_names) == set(pre.var_names[pre.var["highly_variable"].to_numpy()])
+
+
+def test_latent_plots_with_scanpy(latents):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import scanpy as sc
+
+    latent = latents["beta1"]
+    ax = sc.pl.embedding(latent, basis="latent", color="cell_type", show=False)
+    ax = ax[0] if isinstance(ax, list) else ax
+    points = sum(len(c.get_offsets()) for c in ax.collections)
+    assert points == latent.n_obs
+    plt.close("all")
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_rankings(run, latents, model):
+    rankings = pd.read_csv(out(run, model) / "rankings.tsv", sep="\t")
+    assert list(rankings.columns) == ["dimension", "gene", "score", "rank"]
+    assert not rankings.duplicated(["dimension", "gene"]).any()
+    assert sorted(rankings["dimension"].unique()) == [f"z{k}" for k in range(N_LATENT)]
+    genes = set(latents[model].var_names)
+    for dim, frame in rankings.groupby("dimension"):
+        assert set(frame["gene"]) == genes, dim
+        frame = frame.sort_values("rank")
+        assert frame["rank"].tolist() == list(range(1, len(genes) + 1)), dim
+        assert frame["score"].is_monotonic_decreasing, dim
+    # scores are the traversal effects of latent.h5ad
+    effects = pd.DataFrame(latents[model].varm["latent_traversal"], index=latents[model].var_names)
+    z0 = rankings[rankings["dimension"] == "z0"].set_index("gene")["score"]
+    np.testing.assert_allclose(z0.loc[effects.index].to_numpy(), effects[0].to_numpy(), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_losses(run, model):
+    losses = pd.read_csv(out(run, model) / "losses.tsv", sep="\t")
+    assert set(losses["split"]) == {"train", "validation"}
+    for split in ("train", "validation"):
+        assert losses.loc[losses["split"] == split, "epoch"].tolist() == list(range(1, EPOCHS + 1)), split
+    kl_columns = [c for c in losses.columns if re.fullmatch(r"kl_z\d+", c)]
+    assert kl_columns == [f"kl_z{k}" for k in range(N_LATENT)]
+    values = losses[["loss", "reconstruction", "kl", *kl_columns]].to_numpy(float)
+    assert np.isfinite(values).all()
+    assert (losses[kl_columns].to_numpy() >= 0).all()
+    np.testing.assert_allclose(losses[kl_columns].sum(axis=1), losses["kl"], rtol=1e-4)
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_specs(run, latents, model):
+    specs = json.loads((out(run, model) / "specs.json").read_text())
+    assert specs["genes"] == list(latents[model].var_names)
+    assert specs["objective"] == MODELS[model]
+    assert specs["architecture"]["n_latent"] == N_LATENT
+    assert specs["architecture"]["n_hidden"] == 32
+    assert specs["architecture"]["n_input"] == N_TOP_GENES
+    assert specs["architecture"]["likelihood"] == "nb"
+    assert specs["training"]["epochs"] == EPOCHS
+    assert specs["n_cells"] == latents[model].n_obs
+    assert specs["n_train_cells"] + specs["n_validation_cells"] == specs["n_cells"]
+    assert specs["wildcards"] == {"dataset": DATASET, "model": model}
+    versions = specs["versions"]
+    assert versions["torch"].split("+")[0] == "2.13.0"
+    pins = _pins()
+    recorded = {name: v for name, v in versions.items() if name in pins}
+    assert {"torch", "numpy", "scanpy", "anndata", "gseapy"} <= set(recorded)
+    wrong = {name: (v, pins[name]) for name, v in recorded.items() if v.split("+")[0] != pins[name]}
+    assert not wrong, f"recorded vs pinned in requirements.txt: {wrong}"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_enrichment_tables(run, model):
+    for lib in LIBRARIES:
+        table = pd.read_csv(out(run, model) / "enrichment" / f"{lib}.tsv", sep="\t")
+        assert list(table.columns) == ENRICHMENT_COLUMNS
+        if not table.empty:
+            assert set(table["library"]) == {lib}
+            assert set(table["dimension"]) <= {f"z{k}" for k in range(N_LATENT)}
+            assert table["fdr"].between(0, 1).all()
+            assert (table["overlap_size"] >= 5).all()  # min_size
+        overlap = pd.read_csv(out(run, model) / "enrichment" / f"{lib}.overlap.tsv", sep="\t")
+        assert overlap["library"].tolist() == [lib]
+        assert (overlap["n_overlap"] <= N_TOP_GENES).all()
+    # panglaodb's 4000-odd marker genes always meet some PBMC HVGs: something was tested
+    assert not pd.read_csv(out(run, model) / "enrichment" / "panglaodb.tsv", sep="\t").empty
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_scores(run, latents, source_cells, model):
+    scores = pd.read_csv(out(run, model) / "disentanglement.tsv", sep="\t")
+    assert list(scores.columns) == ["scope", "metric", "value"]
+    latent_rows = scores[scores["scope"] == "latent"].set_index("metric")["value"]
+    assert latent_rows["n_latent"] == N_LATENT
+    kl = np.asarray(latents[model].uns["latent"]["kl_per_dim"], float)
+    assert latent_rows["kl_total"] == pytest.approx(kl.sum())
+    assert "label:cell_type" in set(scores["scope"])
+
+    dims = pd.read_csv(out(run, model) / "dimensions.tsv", sep="\t")
+    assert dims["dimension"].tolist() == [f"z{k}" for k in range(N_LATENT)]
+    np.testing.assert_allclose(dims["kl"], kl)
+
+    labels = pd.read_csv(out(run, model) / "labels.tsv", sep="\t")
+    assert set(labels["label"]) == {"cell_type"}
+    assert set(labels["category"]) == set(latents[model].obs["cell_type"].astype(str))
+    assert labels["n_cells"].sum() == latents[model].n_obs
+    assert set(labels["best_dim"]) <= {f"z{k}" for k in range(N_LATENT)}
+
+    terms = pd.read_csv(out(run, model) / "terms.tsv", sep="\t")
+    assert {"library", "term", "n_dims", "best_dimension"} <= set(terms.columns)
+
+
+def test_summary(run):
+    summary = pd.read_csv(out(run) / "summary.tsv", sep="\t")
+    assert summary["model"].tolist() == list(MODELS)
+    rows = summary.set_index("model")
+    assert rows.loc["beta1", "objective"] == "beta"
+    assert rows.loc["beta1", "beta"] == 1.0
+    assert rows.loc["capacity", "objective"] == "capacity"
+    assert rows.loc["capacity", "capacity_max"] == 5.0
+    assert (rows["n_latent"] == N_LATENT).all()
+
+
+def test_second_dry_run_has_nothing_to_do(run):
+    proc = run_snakemake(run, "-n")
+    text = output_of(proc)
+    assert proc.returncode == 0, tail(proc)
+    assert "Nothing to be done" in text, f"a second dry run plans jobs:\n{tail(proc)}"
+    assert "Job stats" not in text
