@@ -6,7 +6,14 @@ rule report:
         scores="results/{dataset}/{model}/disentanglement.tsv",
         dimensions="results/{dataset}/{model}/dimensions.tsv",
     output:
-        directory("results/{dataset}/{model}/report"),
+        report(
+            directory("results/{dataset}/{model}/report"),
+            htmlindex="index.html",
+            caption="../report/model_report.rst",
+            category="Per-dimension reports",
+            subcategory="{dataset}",
+            labels={"model": "{model}"},
+        ),
     params:
         settings=config["report"],
         fdr=config["enrichment"]["fdr"],
@@ -24,7 +31,12 @@ rule summarize:
         scores=model_outputs("results/{dataset}/{model}/disentanglement.tsv"),
         specs=model_outputs("results/{dataset}/{model}/specs.json"),
     output:
-        "results/{dataset}/summary.tsv",
+        report(
+            "results/{dataset}/summary.tsv",
+            caption="../report/summary.rst",
+            category="Summary",
+            labels={"dataset": "{dataset}"},
+        ),
     params:
         models=list(MODELS),
     log:
