@@ -8,7 +8,7 @@ CORES  ?= 8
 .PHONY: run test lint resources clean-results
 
 run: $(VENV)/.installed resources
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --profile profiles/local --cores $(CORES)
 
 test: $(VENV)/.installed resources
 	$(BIN)/pytest

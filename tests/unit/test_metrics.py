@@ -50,6 +50,17 @@ def test_label_capture_and_auroc_find_the_separating_dimension():
     auroc = label_auroc(codes, labels)
     assert auroc.shape == (3, 3)
     assert auroc.loc["B", 2] > 0.99 and abs(auroc.loc["B", 1] - 0.5) < 0.15
+    assert capture["scored"].all()
+
+
+def test_categories_below_min_cells_are_flagged_and_not_in_auroc():
+    rng = np.random.default_rng(1)
+    labels = pd.Series(["rare"] * 3 + ["common"] * 97)
+    codes = rng.normal(size=(100, 2))
+    codes[:3, 0] += 10  # a perfect but tiny category
+    capture = label_capture(codes, labels, min_cells=20)
+    assert not capture.loc["rare", "scored"] and capture.loc["common", "scored"]
+    assert list(label_auroc(codes, labels, min_cells=20).index) == ["common"]
 
 
 def _enrichment():

@@ -347,3 +347,11 @@ def test_formatters():
     assert tables.fmt_p(2e-5) == "2.0e-05" and tables.fmt_p(np.nan) == tables.DASH
     assert tables.fmt_num(np.nan) == tables.DASH and tables.fmt_num(3) == "3"
     assert tables.fmt_value({"a": [1, 2.5], "b": {"c": "x"}}) == "a=[1, 2.5], b=c=x"
+
+
+def test_index_warns_when_no_gene_set_was_tested(tmp_path, latent, rankings, report):
+    assert "No gene set was tested" not in _read(report[0] / "index.html")
+    out = tmp_path / "none"
+    write_model_report(out, latent=latent, rankings=rankings, enrichment=None, dimensions=None,
+                       model_scores=None, labels=[], fdr=0.05)
+    assert "No gene set was tested" in _read(out / "index.html")

@@ -24,11 +24,29 @@ DATASETS = config["datasets"]
 MODELS = config["models"]
 LIBRARIES = config["gene_set_libraries"]
 
+for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
+    if not Path(_entry["path"]).exists() and "url" not in _entry:
+        raise ValueError(
+            f"config.yaml: {_name}: {_entry['path']} does not exist and no `url` is given to fetch it. "
+            "Fix the path (relative to the working directory), or add the public `url` of the file."
+        )
+for _name, _entry in DATASETS.items():
+    if not any(lib["species"] == _entry["species"] for lib in LIBRARIES.values()):
+        logger.warning(
+            f"config.yaml: dataset {_name} is {_entry['species']} but no gene-set library is; "
+            "its dimensions will not be enriched or scored against gene sets"
+        )
+
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)) if DATASETS else "^$",
     model="|".join(map(re.escape, MODELS)) if MODELS else "^$",
     library="|".join(map(re.escape, LIBRARIES)) if LIBRARIES else "^$",
+
+
+def preprocess_params(dataset):
+    """A dataset's QC settings: top-level `preprocess` overridden by the dataset's own."""
+    return {**config["preprocess"], **DATASETS[dataset].get("preprocess", {})}
 
 
 def model_params(model):
@@ -69,8 +87,11 @@ def model_outputs(pattern):
 
 
 def all_targets():
+    """The summary and, per model, everything a user opens: kept as targets so that a deleted
+    intermediate (a model killed mid-training) is rebuilt rather than silently missing."""
+    per_model = ["model.pt", "specs.json", "losses.tsv", "latent.h5ad", "rankings.tsv", "disentanglement.tsv", "report"]
     targets = []
     for dataset in DATASETS:
         targets.append(f"results/{dataset}/summary.tsv")
-        targets += expand("results/{dataset}/{model}/report", dataset=dataset, model=list(MODELS))
+        targets += expand("results/{dataset}/{model}/{file}", dataset=dataset, model=list(MODELS), file=per_model)
     return targets

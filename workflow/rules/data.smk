@@ -27,7 +27,8 @@ for _kind, _entries in (("dataset", DATASETS), ("gene_sets", LIBRARIES)):
 
 rule load_dataset:
     input:
-        dataset_path,
+        data=dataset_path,
+        gene_sets=lambda wc: [LIBRARIES[name]["path"] for name in libraries_of(wc.dataset)],
     output:
         "results/{dataset}/raw.h5ad",
     params:

@@ -4,7 +4,7 @@ rule preprocess:
     output:
         "results/{dataset}/preprocessed.h5ad",
     params:
-        settings=config["preprocess"],
+        settings=lambda wc: preprocess_params(wc.dataset),
         dataset=lambda wc: DATASETS[wc.dataset],
     log:
         "logs/{dataset}/preprocess.log",

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 import scanpy as sc
 import scipy.sparse as sp
 
@@ -29,6 +30,7 @@ class PreprocessParams:
     n_top_genes: int = 2000
     species: str = "human"
     values: str = "counts"
+    min_kept_fraction: float = 0.1
 
 
 def preprocess(adata: ad.AnnData, *, params: PreprocessParams, source: str = "input") -> ad.AnnData:
@@ -60,8 +62,9 @@ def preprocess(adata: ad.AnnData, *, params: PreprocessParams, source: str = "in
     keep = adata.obs["n_genes_by_counts"].to_numpy() >= params.min_genes
     if counts:
         keep &= adata.obs[keys.PCT_MITO].to_numpy() <= params.max_pct_mito
-    keep &= adata.obs["total_counts"].to_numpy() > 0 if counts else keep
-    _require_cells(keep, adata.n_obs, params, source)
+    if counts:
+        keep &= adata.obs["total_counts"].to_numpy() > 0
+    _require_cells(keep, adata.obs["n_genes_by_counts"].to_numpy(), params, source)
     adata = adata[keep].copy()
     sc.pp.filter_genes(adata, min_cells=params.min_cells)
     if adata.n_vars < 2:
@@ -73,28 +76,50 @@ def preprocess(adata: ad.AnnData, *, params: PreprocessParams, source: str = "in
         adata.layers[keys.COUNTS_LAYER] = adata.X.copy()
         sc.pp.normalize_total(adata, target_sum=params.target_sum)
         sc.pp.log1p(adata)
-    n_top = min(params.n_top_genes, adata.n_vars)
-    _select_hvg(adata, n_top=n_top, counts=counts)
+    record["hvg_flavor"] = _select_hvg(adata, n_top=params.n_top_genes, counts=counts)
     record["n_hvg"] = int(adata.var[keys.HVG].sum())
     adata.uns[keys.PREPROCESS_UNS] = record
     log.info("kept %d/%d cells, %d/%d genes, %d HVGs", adata.n_obs, record["n_cells_in"], adata.n_vars, record["n_genes_in"], record["n_hvg"])
     return adata
 
 
-def _require_cells(keep: np.ndarray, n_cells: int, params: PreprocessParams, source: str) -> None:
-    if keep.sum() < 2:
+def _require_cells(keep: np.ndarray, genes_per_cell: np.ndarray, params: PreprocessParams, source: str) -> None:
+    """QC that keeps almost nothing is a wrong threshold for these data, not a result."""
+    n_kept, n_cells = int(keep.sum()), len(keep)
+    if n_kept < 2 or n_kept < params.min_kept_fraction * n_cells:
         raise InputError(
             source,
-            f"QC keeps {int(keep.sum())} of {n_cells} cells (min_genes={params.min_genes}, max_pct_mito={params.max_pct_mito})",
-            "lower preprocess.min_genes or raise preprocess.max_pct_mito in config.yaml, or check the species",
+            f"QC keeps {n_kept} of {n_cells} cells (min_genes={params.min_genes}, max_pct_mito={params.max_pct_mito}); "
+            f"the median cell has {np.median(genes_per_cell):.0f} detected genes",
+            "set lower thresholds for this dataset under datasets.<name>.preprocess in config.yaml "
+            "(e.g. min_genes for a small gene panel), or check the species",
         )
+    if n_kept < 0.5 * n_cells:
+        log.warning("QC removes %d of %d cells (%.0f%%)", n_cells - n_kept, n_cells, 100 * (1 - n_kept / n_cells))
 
 
-def _select_hvg(adata: ad.AnnData, *, n_top: int, counts: bool) -> None:
+def _select_hvg(adata: ad.AnnData, *, n_top: int, counts: bool) -> str:
+    """Mark highly variable genes; returns the flavour used.
+
+    With no more genes than ``n_top`` every gene is kept (``all``). ``seurat_v3`` fits a loess of
+    variance on mean, which fails on data with few distinct gene means (tiny or very sparse
+    data); then the ``seurat`` flavour on the log-normalised X is used instead, with a warning.
+    """
+    if adata.n_vars <= n_top:
+        log.info("%d genes <= n_top_genes=%d: all genes are used", adata.n_vars, n_top)
+        adata.var[keys.HVG] = True
+        return "all"
     if counts:
-        sc.pp.highly_variable_genes(adata, flavor="seurat_v3", n_top_genes=n_top, layer=keys.COUNTS_LAYER)
-        return
+        try:
+            sc.pp.highly_variable_genes(adata, flavor="seurat_v3", n_top_genes=n_top, layer=keys.COUNTS_LAYER)
+            return "seurat_v3"
+        except ValueError as err:  # skmisc's loess on degenerate mean-variance data
+            log.warning("seurat_v3 HVG selection failed (%s); using the seurat flavour on log-normalised data", err)
     sc.pp.highly_variable_genes(adata, flavor="seurat", n_top_genes=n_top)
+    # the seurat flavour can select more than n_top on ties of the binned dispersion: keep exactly n_top
+    order = np.lexsort((adata.var_names.to_numpy(), -np.nan_to_num(adata.var["dispersions_norm"].to_numpy(), nan=-np.inf)))
+    adata.var[keys.HVG] = np.isin(np.arange(adata.n_vars), order[:n_top])
+    return "seurat"
 
 
 def check_labels(adata: ad.AnnData, labels: list[str], *, source: str) -> None:
@@ -103,3 +128,26 @@ def check_labels(adata: ad.AnnData, labels: list[str], *, source: str) -> None:
     if missing:
         raise InputError(source, f"label columns {missing} are not in obs (obs has: {list(adata.obs.columns)[:10]})",
                          "fix the dataset's `labels:` in config.yaml, or add the columns to the file")
+
+
+def set_gene_names(adata: ad.AnnData, column: str, *, source: str) -> ad.AnnData:
+    """Use ``var[column]`` (e.g. gene symbols for probe sets or Ensembl ids) as gene names.
+
+    Entries without a name are dropped; where several entries share a name (probe sets of one
+    gene) the one with the highest mean expression is kept, a common convention for microarrays.
+    The original ids are kept in ``var["original_id"]``. Returns a new AnnData.
+    """
+    if column not in adata.var:
+        raise InputError(source, f"var has no column {column!r} (var has: {list(adata.var.columns)[:10]})",
+                         "fix the dataset's `gene_symbols:` in config.yaml, or remove it to keep var_names")
+    names = adata.var[column].astype("string")
+    named = names.notna().to_numpy() & (names.str.strip() != "").fillna(False).to_numpy()
+    mean = np.asarray(adata.X.mean(axis=0)).ravel()
+    order = pd.DataFrame({"name": names.to_numpy(), "mean": mean, "i": np.arange(adata.n_vars)})[named]
+    keep = order.sort_values(["name", "mean", "i"], ascending=[True, False, True]).drop_duplicates("name")["i"].sort_values()
+    out = adata[:, keep.to_numpy()].copy()
+    out.var["original_id"] = out.var_names.astype(str)
+    out.var_names = pd.Index(out.var[column].astype(str).to_numpy())
+    log.info("gene names from var[%r]: %d of %d entries kept (%d without a name, %d duplicates of a kept name)",
+             column, out.n_vars, adata.n_vars, int((~named).sum()), int(named.sum()) - out.n_vars)
+    return out

@@ -46,16 +46,17 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
                                 "value": [len(kl), int(active.sum()), float(kl.sum())]}))
     capture = _label_tables(latent, labels)
     for label, table in capture.items():
+        scored = table[table["scored"]]
         scores.append(pd.DataFrame({"scope": f"label:{label}", "metric": ["mig", "mean_normalized_mi", "n_categories"],
-                                    "value": [table["gap"].mean(), table["normalized_mi"].mean(), len(table)]}))
+                                    "value": [scored["gap"].mean(), scored["normalized_mi"].mean(), len(scored)]}))
     first_label = next(iter(capture), None)
     auroc = label_auroc(latent.obsm[keys.LATENT_MEAN], latent.obs[first_label]) if first_label else None
     dimensions = dimension_table(enrichment, kl_per_dim=kl, active=active, fdr=fdr, label_auroc=auroc)
     label_rows = pd.concat([t.reset_index().assign(label=name) for name, t in capture.items()], ignore_index=True) if capture else pd.DataFrame(
-        columns=["label", "category", "n_cells", "best_dim", "normalized_mi", "gap", "auroc"])
+        columns=["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"])
     if not label_rows.empty:
         label_rows["best_dim"] = label_rows["best_dim"].map(keys.dim_name)
-        label_rows = label_rows[["label", "category", "n_cells", "best_dim", "normalized_mi", "gap", "auroc"]]
+        label_rows = label_rows[["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"]]
     return {"scores": pd.concat(scores, ignore_index=True), "dimensions": dimensions, "terms": terms, "labels": label_rows}
 
 

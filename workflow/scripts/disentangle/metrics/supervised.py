@@ -47,17 +47,23 @@ def mutual_info_gap(codes: np.ndarray, factors: np.ndarray, *, n_bins: int = 20)
             "per_factor": gaps, "mi": mi, "entropy": entropy}
 
 
-def label_capture(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20) -> pd.DataFrame:
+MIN_CATEGORY_CELLS = 20
+
+
+def label_capture(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20, min_cells: int = MIN_CATEGORY_CELLS) -> pd.DataFrame:
     """How well each label category is captured by a single dimension.
 
     Each category becomes a binary factor (cell is / is not of this category). Per category:
     the dimension with most mutual information, its MI normalised by the factor's entropy, the
     MIG-style gap to the second dimension, and the AUROC of that dimension for the category
     (> 0.5: the category sits at the high pole). Unlabelled cells (NaN) are left out.
+    ``scored`` is False for categories of fewer than ``min_cells`` cells: with 20 bins their
+    mutual information is dominated by chance (a one-sample category always scores 1), so
+    summaries such as the MIG leave them out.
 
     Returns
     -------
-    DataFrame indexed by category: n_cells, best_dim (int), normalized_mi, gap, auroc.
+    DataFrame indexed by category: n_cells, scored, best_dim (int), normalized_mi, gap, auroc.
     """
     known = labels.notna().to_numpy()
     values = labels[known].astype(str).to_numpy()
@@ -71,6 +77,7 @@ def label_capture(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20) -> 
         rows.append({
             "category": category,
             "n_cells": int(factors[:, j].sum()),
+            "scored": bool(factors[:, j].sum() >= min_cells),
             "best_dim": best,
             "normalized_mi": float(mi[best, j] / entropy[j]) if entropy[j] > 0 else float("nan"),
             "gap": float(result["per_factor"][j]),
@@ -79,17 +86,18 @@ def label_capture(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20) -> 
     return pd.DataFrame(rows).set_index("category")
 
 
-def label_auroc(codes: np.ndarray, labels: pd.Series) -> pd.DataFrame:
+def label_auroc(codes: np.ndarray, labels: pd.Series, *, min_cells: int = MIN_CATEGORY_CELLS) -> pd.DataFrame:
     """AUROC of every dimension for every label category (one vs rest): categories x dims.
 
     0.5 means the dimension does not separate the category; near 1 the category sits at the
-    high pole, near 0 at the low pole. Unlabelled cells (NaN) are left out.
+    high pole, near 0 at the low pole. Unlabelled cells (NaN) and categories of fewer than
+    ``min_cells`` cells (whose AUROC is extreme by chance) are left out.
     """
     known = labels.notna().to_numpy()
     values = labels[known].astype(str).to_numpy()
     rows = {}
     for category in sorted(set(values)):
         target = values == category
-        if 0 < target.sum() < len(values):
+        if min_cells <= target.sum() < len(values):
             rows[category] = [roc_auc_score(target, codes[known, k]) for k in range(codes.shape[1])]
     return pd.DataFrame.from_dict(rows, orient="index")

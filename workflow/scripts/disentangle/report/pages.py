@@ -252,6 +252,7 @@ def write_model_report(
         scores=[(str(key), fmt_value(v)) for key, v in dict(model_scores or {}).items()],
         dims=index_rows,
         kl_figure=f"{FIGURES}/{kl_path.name}",
+        n_tested=int(enrichment[keys.TERM].nunique()) if keys.TERM in enrichment else 0,
     )
     written.append(_write_text(index_path, html))
     return written
