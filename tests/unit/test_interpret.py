@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 from disentangle import keys, vae
-from disentangle.interpret import rank_genes, ranking_matrix, traversal_effects
+from disentangle.interpret import traversal_effects
+from disentangle.rankings import rank_genes, ranking_matrix
 
 
 def _planted_model():

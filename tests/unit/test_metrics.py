@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from disentangle import keys
-from disentangle.metrics import dimension_table, discretize, geneset_scores, label_auroc, label_capture, mutual_info_gap, term_table
+from disentangle.metrics import categorical_mig, dimension_table, discretize, geneset_scores, label_auroc, label_capture, mutual_info_gap, term_table
 
 
 def _balanced_factors():
@@ -28,6 +28,16 @@ def test_mig_is_one_when_each_factor_has_its_own_code():
     np.testing.assert_allclose(result["entropy"], [np.log(2)] * 2)
     np.testing.assert_allclose(result["mi"][0], [np.log(2), 0.0], atol=1e-12)
     assert result["mig"] == pytest.approx(1.0)
+
+
+def test_categorical_mig_of_a_label_equal_to_one_code():
+    labels = pd.Series(np.repeat(["B", "T", "NK", "Mono"], 50))
+    codes = np.column_stack([pd.factorize(labels)[0], np.zeros(200)]).astype(float)
+    assert categorical_mig(codes, labels) == pytest.approx(1.0)  # MI = H(label) for code 0, 0 for the constant
+    labels[:10] = np.nan
+    assert categorical_mig(codes, labels) == pytest.approx(1.0)
+    noisy = np.column_stack([codes[:, 0], np.random.default_rng(0).normal(size=200)])
+    assert 0.7 < categorical_mig(noisy, labels) < 1.0  # 20 bins on 200 cells: the noise code gets chance MI
 
 
 def test_mig_is_zero_when_two_codes_duplicate_a_factor():
@@ -79,6 +89,8 @@ def test_term_table_and_geneset_scores_on_a_hand_computed_case():
     n_dims = dict(zip(terms[keys.TERM], terms["n_dims"]))
     assert n_dims == {"A": 2, "B": 1, "C": 0}
     assert terms.set_index(keys.TERM).loc["A", "dims"] == "z0,z1"
+    # A's lowest FDR is in the inactive z2; its best dimension is the best active one
+    assert terms.set_index(keys.TERM).loc["A", "best_dimension"] == "z0"
     scores = geneset_scores(terms).set_index(["scope", "metric"])["value"]
     assert scores["all", "n_terms_tested"] == 3
     assert scores["all", "coverage"] == pytest.approx(2 / 3)

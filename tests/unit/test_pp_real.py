@@ -52,7 +52,7 @@ def test_hvgs_include_known_pbmc_markers(preprocessed):
 
 def test_missing_label_column_is_a_clear_error(pbmc):
     with pytest.raises(InputError, match=r"(?s)celltype.*Fix"):
-        check_labels(pbmc, ["celltype"], source="pbmc.h5ad")
+        check_labels(pbmc.obs, ["celltype"], source="pbmc.h5ad")
 
 
 def test_short_training_and_export_on_real_data(preprocessed, tmp_path):

@@ -26,6 +26,8 @@ CELL_CYCLE = GENESETS / "tirosh2016_cell_cycle.gmt"
 # Every rule of the pipeline that runs a script, with the log each job of it writes.
 RULE_LOGS = {
     "load_dataset": "logs/{dataset}/load_dataset.log",
+    "check_gene_sets": "logs/{dataset}/check_gene_sets_{library}.log",
+    "check_labels": "logs/{dataset}/check_labels.log",
     "preprocess": "logs/{dataset}/preprocess.log",
     "train_vae": "logs/{dataset}/{model}/train_vae.log",
     "export_latent": "logs/{dataset}/{model}/export_latent.log",

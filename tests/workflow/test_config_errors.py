@@ -3,7 +3,7 @@
 Each faulty config.yaml makes `snakemake -n` exit non-zero while parsing (no DAG built, nothing
 written) with a message that names the offending key. Snakemake 9 prints its error report on
 stdout, so the checks read stdout and stderr together. A label column absent from the data can
-only be seen in the data: load_dataset, the first job, fails naming the column and the file.
+only be seen in the data: check_labels, right after reading, fails naming the column and the file.
 """
 
 from __future__ import annotations
@@ -104,17 +104,17 @@ def test_config_error_is_named_before_any_work(tmp_path, tiny_h5ad, mutate, expe
     assert sorted(p.name for p in tmp_path.iterdir()) in (["config.yaml"], [".snakemake", "config.yaml"])
 
 
-def test_missing_label_column_fails_in_load_dataset(tmp_path, tiny_h5ad):
+def test_missing_label_column_fails_in_check_labels(tmp_path, tiny_h5ad):
     write_config(tmp_path, base_config(tiny_h5ad, labels=["cell_type", "cell_typo"]))
     proc = run_snakemake(tmp_path, "--cores", "2")
     text = output_of(proc)
     assert proc.returncode != 0, tail(proc)
-    assert "Error in rule load_dataset" in text
     failed_rules = {line.split("Error in rule ")[1].rstrip(":") for line in text.splitlines() if "Error in rule " in line}
-    assert failed_rules == {"load_dataset"}
-    log = (tmp_path / "logs/tiny/load_dataset.log").read_text()
+    assert failed_rules == {"check_labels"}
+    log = (tmp_path / "logs/tiny/check_labels.log").read_text()
     assert "cell_typo" in log
-    assert str(tiny_h5ad) in log
+    assert "raw.h5ad" in log
     assert "cell_type" in log  # what obs does have
-    assert not (tmp_path / "results/tiny/raw.h5ad").exists()
-    assert not list(tmp_path.glob("results/**/*.h5ad"))  # nothing downstream ran either
+    assert not (tmp_path / "results/tiny/checks/labels.tsv").exists()
+    # the check runs first (priority) and stops the run before any training
+    assert not list(tmp_path.glob("results/**/model.pt"))

@@ -1,4 +1,4 @@
-"""Identifier mismatches stop at load_dataset, before any training; `gene_symbols` fixes them."""
+"""Identifier mismatches stop at check_gene_sets, before any training; `gene_symbols` fixes them."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ def test_probe_set_ids_fail_at_load_with_the_fix(tmp_path):
     write_config(tmp_path, _config())
     proc = run_snakemake(tmp_path, "--cores", "1", "results/all/summary.tsv")
     assert proc.returncode != 0
-    log = (tmp_path / "logs" / "all" / "load_dataset.log").read_text()
-    assert "Affymetrix probe-set IDs" in log and "Fix:" in log
-    assert "rule train_vae" not in output_of(proc)  # nothing heavy ran
-    assert not (tmp_path / "results" / "all" / "raw.h5ad").exists()
+    logs = " ".join(p.read_text() for p in (tmp_path / "logs" / "all").glob("check_gene_sets_*.log"))
+    assert "Affymetrix probe-set IDs" in logs and "Fix:" in logs
+    assert "rule train_vae" not in output_of(proc)  # stopped before any training
+    assert not list((tmp_path / "results" / "all").glob("*/model.pt"))
 
 
 def test_gene_symbols_column_maps_probe_sets(tmp_path):

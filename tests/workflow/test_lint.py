@@ -86,6 +86,8 @@ def test_dry_run_of_the_default_config(default_layout):
     per_model = n_d * n_m
     expected = {
         "load_dataset": n_d,
+        "check_gene_sets": n_d * n_l,
+        "check_labels": n_d,
         "preprocess": n_d,
         "train_vae": per_model,
         "export_latent": per_model,

@@ -14,7 +14,9 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from disentangle.keys import ENRICHMENT_COLUMNS
 from smk_helpers import REPO, RULE_LOGS, dataset_entry, libraries, output_of, run_snakemake, small_pbmc, tail, write_config
 
 pytestmark = [pytest.mark.workflow, pytest.mark.realdata]
@@ -29,7 +31,7 @@ MODELS = {
     "capacity": {"objective": "capacity", "gamma": 50.0, "capacity_max": 5.0, "capacity_steps": 20},
 }
 LIBRARIES = ["panglaodb", "cell_cycle"]
-ENRICHMENT_COLUMNS = ["library", "dimension", "term", "es", "nes", "pval", "fdr", "leading_edge", "overlap_size", "set_size"]
+
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +269,23 @@ def test_second_dry_run_has_nothing_to_do(run):
     assert proc.returncode == 0, tail(proc)
     assert "Nothing to be done" in text, f"a second dry run plans jobs:\n{tail(proc)}"
     assert "Job stats" not in text
+
+
+def test_adding_a_library_reruns_checks_and_enrichment_not_training(run):
+    config_path = run / "config.yaml"
+    original = config_path.read_text()
+    config = yaml.safe_load(original)
+    config["gene_set_libraries"]["hallmark"] = {
+        "path": str(REPO / "resources/genesets/human/msigdb_h.all.v7.0.symbols.gmt"), "species": "human"}
+    config["datasets"][DATASET]["labels"] = []  # editing labels must not reload the data either
+    try:
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        proc = run_snakemake(run, "-n")
+    finally:
+        config_path.write_text(original)
+    text = output_of(proc)
+    assert proc.returncode == 0, tail(proc)
+    planned = set(re.findall(r"^rule (\w+):", text, flags=re.M))
+    assert {"check_gene_sets", "check_labels", "enrich", "score_disentanglement", "report"} <= planned
+    assert not planned & {"load_dataset", "preprocess", "train_vae", "export_latent", "rank_genes"}
+    assert len(re.findall(r"^rule enrich:", text, flags=re.M)) == len(MODELS)  # only the new library

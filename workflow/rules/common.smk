@@ -44,14 +44,22 @@ wildcard_constraints:
     library="|".join(map(re.escape, LIBRARIES)) if LIBRARIES else "^$",
 
 
+def reading_params(dataset):
+    """The keys that decide how a dataset is read (others must not trigger a reload)."""
+    entry = DATASETS[dataset]
+    return {key: entry[key] for key in ("format", "gene_symbols", "values") if key in entry}
+
+
 def preprocess_params(dataset):
     """A dataset's QC settings: top-level `preprocess` overridden by the dataset's own."""
-    return {**config["preprocess"], **DATASETS[dataset].get("preprocess", {})}
+    return dict(sorted({**config["preprocess"], **DATASETS[dataset].get("preprocess", {})}.items()))
 
 
+# Params dicts are sorted by key: Snakemake compares them as written, so key order in a config
+# file must not trigger a rerun.
 def model_params(model):
     """A model's settings: `training` defaults overridden by the model's own keys."""
-    return {**config["training"], **MODELS[model]}
+    return dict(sorted({**config["training"], **MODELS[model]}.items()))
 
 
 def libraries_of(dataset):

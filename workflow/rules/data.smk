@@ -27,15 +27,48 @@ for _kind, _entries in (("dataset", DATASETS), ("gene_sets", LIBRARIES)):
 
 rule load_dataset:
     input:
-        data=dataset_path,
-        gene_sets=lambda wc: [LIBRARIES[name]["path"] for name in libraries_of(wc.dataset)],
+        dataset_path,
     output:
         "results/{dataset}/raw.h5ad",
     params:
-        dataset=lambda wc: DATASETS[wc.dataset],
+        reading=lambda wc: reading_params(wc.dataset),
     log:
         "logs/{dataset}/load_dataset.log",
     conda:
         "../../envs/pipeline.yaml"
     script:
         "../scripts/load_dataset.py"
+
+
+# Checks of the data against the config, run first (high priority) so that a mismatch stops the
+# workflow before training starts; only the rules that use what they check depend on them, so
+# adding a library or a label column reruns that check and what follows it, never the models.
+rule check_gene_sets:
+    input:
+        data="results/{dataset}/raw.h5ad",
+        gmt=gmt_path,
+    output:
+        "results/{dataset}/checks/gene_sets_{library}.tsv",
+    priority: 100
+    log:
+        "logs/{dataset}/check_gene_sets_{library}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/check_gene_sets.py"
+
+
+rule check_labels:
+    input:
+        "results/{dataset}/raw.h5ad",
+    output:
+        "results/{dataset}/checks/labels.tsv",
+    params:
+        labels=lambda wc: DATASETS[wc.dataset]["labels"],
+    priority: 100
+    log:
+        "logs/{dataset}/check_labels.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/check_labels.py"

@@ -15,11 +15,12 @@ rule enrich:
     input:
         rankings="results/{dataset}/{model}/rankings.tsv",
         gmt=gmt_path,
+        check="results/{dataset}/checks/gene_sets_{library}.tsv",
     output:
         table="results/{dataset}/{model}/enrichment/{library}.tsv",
         overlap="results/{dataset}/{model}/enrichment/{library}.overlap.tsv",
     params:
-        settings=config["enrichment"],
+        settings={k: config["enrichment"][k] for k in ("max_size", "min_size", "permutations", "seed")},
     threads: 1
     log:
         "logs/{dataset}/{model}/enrich_{library}.log",
@@ -35,6 +36,7 @@ rule score_disentanglement:
     input:
         latent="results/{dataset}/{model}/latent.h5ad",
         enrichment=enrichment_tables,
+        labels_check="results/{dataset}/checks/labels.tsv",
     output:
         scores="results/{dataset}/{model}/disentanglement.tsv",
         dimensions="results/{dataset}/{model}/dimensions.tsv",

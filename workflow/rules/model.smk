@@ -27,7 +27,7 @@ rule export_latent:
     output:
         "results/{dataset}/{model}/latent.h5ad",
     params:
-        traversal=config["traversal"],
+        traversal=dict(sorted(config["traversal"].items())),
     log:
         "logs/{dataset}/{model}/export_latent.log",
     conda:

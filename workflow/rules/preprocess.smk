@@ -5,7 +5,8 @@ rule preprocess:
         "results/{dataset}/preprocessed.h5ad",
     params:
         settings=lambda wc: preprocess_params(wc.dataset),
-        dataset=lambda wc: DATASETS[wc.dataset],
+        species=lambda wc: DATASETS[wc.dataset]["species"],
+        values=lambda wc: DATASETS[wc.dataset]["values"],
     log:
         "logs/{dataset}/preprocess.log",
     benchmark:

@@ -15,7 +15,7 @@ rule report:
             labels={"model": "{model}"},
         ),
     params:
-        settings=config["report"],
+        settings=dict(sorted(config["report"].items())),
         fdr=config["enrichment"]["fdr"],
         labels=lambda wc: DATASETS[wc.dataset]["labels"],
     log:

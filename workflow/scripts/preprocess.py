@@ -6,7 +6,6 @@ from disentangle.pp import PreprocessParams, preprocess
 from disentangle.runlog import logging_to
 
 with logging_to(snakemake.log[0]):
-    entry = snakemake.params.dataset
-    params = PreprocessParams(**snakemake.params.settings, species=entry["species"], values=entry["values"])
-    adata = preprocess(ad.read_h5ad(snakemake.input[0]), params=params, source=entry["path"])
+    params = PreprocessParams(**snakemake.params.settings, species=snakemake.params.species, values=snakemake.params.values)
+    adata = preprocess(ad.read_h5ad(snakemake.input[0]), params=params, source=snakemake.input[0])
     adata.write_h5ad(snakemake.output[0], compression="gzip")

@@ -3,7 +3,7 @@
 import anndata as ad
 
 from disentangle import keys
-from disentangle.interpret import rank_genes
+from disentangle.rankings import rank_genes
 from disentangle.runlog import logging_to
 
 with logging_to(snakemake.log[0]) as log:

@@ -11,8 +11,7 @@ from . import keys
 
 log = logging.getLogger(__name__)
 
-COLUMNS = [keys.LIBRARY, keys.DIMENSION, keys.TERM, keys.ES, keys.NES, keys.PVAL, keys.FDR,
-           keys.LEADING_EDGE, keys.OVERLAP, keys.SET_SIZE]
+COLUMNS = keys.ENRICHMENT_COLUMNS
 
 _GSEAPY_COLUMNS = {"Name": keys.DIMENSION, "Term": keys.TERM, "ES": keys.ES, "NES": keys.NES,
                    "NOM p-val": keys.PVAL, "FDR q-val": keys.FDR, "Lead_genes": keys.LEADING_EDGE}
@@ -35,7 +34,7 @@ def prerank_dimensions(
     ----------
     scores
         genes x dimensions, strictly ordered within each column (see
-        :func:`disentangle.interpret.ranking_matrix`); gene names unique.
+        :func:`disentangle.rankings.ranking_matrix`); gene names unique.
     gene_sets
         Term -> genes, already read from a local GMT (gseapy never sees a library name, so it
         never downloads).

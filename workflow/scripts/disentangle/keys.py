@@ -39,6 +39,7 @@ LEADING_EDGE = "leading_edge"
 OVERLAP = "overlap_size"
 SET_SIZE = "set_size"
 LIBRARY = "library"
+ENRICHMENT_COLUMNS = [LIBRARY, DIMENSION, TERM, ES, NES, PVAL, FDR, LEADING_EDGE, OVERLAP, SET_SIZE]
 
 
 def dim_name(k: int) -> str:

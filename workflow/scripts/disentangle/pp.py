@@ -122,11 +122,11 @@ def _select_hvg(adata: ad.AnnData, *, n_top: int, counts: bool) -> str:
     return "seurat"
 
 
-def check_labels(adata: ad.AnnData, labels: list[str], *, source: str) -> None:
+def check_labels(obs: pd.DataFrame, labels: list[str], *, source: str) -> None:
     """Every configured label column must exist in ``obs``; a clear error before any training."""
-    missing = [label for label in labels if label not in adata.obs]
+    missing = [label for label in labels if label not in obs]
     if missing:
-        raise InputError(source, f"label columns {missing} are not in obs (obs has: {list(adata.obs.columns)[:10]})",
+        raise InputError(source, f"label columns {missing} are not in obs (obs has: {list(obs.columns)[:10]})",
                          "fix the dataset's `labels:` in config.yaml, or add the columns to the file")
 
 

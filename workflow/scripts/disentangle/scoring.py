@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import keys
-from .enrich import COLUMNS as ENRICHMENT_COLUMNS
-from .metrics import dimension_table, geneset_scores, label_auroc, label_capture, term_table
+from .metrics import categorical_mig, dimension_table, geneset_scores, label_auroc, label_capture, term_table
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ def read_enrichment(paths) -> pd.DataFrame:
     """All enrichment tables of a model, concatenated (an empty table keeps the columns)."""
     frames = [pd.read_csv(p, sep="\t") for p in paths]
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ENRICHMENT_COLUMNS)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=keys.ENRICHMENT_COLUMNS)
 
 
 def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str]) -> dict[str, pd.DataFrame]:
@@ -47,8 +46,12 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     capture = _label_tables(latent, labels)
     for label, table in capture.items():
         scored = table[table["scored"]]
-        scores.append(pd.DataFrame({"scope": f"label:{label}", "metric": ["mig", "mean_normalized_mi", "n_categories"],
-                                    "value": [scored["gap"].mean(), scored["normalized_mi"].mean(), len(scored)]}))
+        scores.append(pd.DataFrame({
+            "scope": f"label:{label}",
+            "metric": ["mig", "mean_category_gap", "mean_normalized_mi", "n_categories"],
+            "value": [categorical_mig(latent.obsm[keys.LATENT_MEAN], latent.obs[label]),
+                      scored["gap"].mean(), scored["normalized_mi"].mean(), len(scored)],
+        }))
     first_label = next(iter(capture), None)
     auroc = label_auroc(latent.obsm[keys.LATENT_MEAN], latent.obs[first_label]) if first_label else None
     dimensions = dimension_table(enrichment, kl_per_dim=kl, active=active, fdr=fdr, label_auroc=auroc)

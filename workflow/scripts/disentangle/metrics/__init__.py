@@ -5,7 +5,7 @@
 """
 
 from .genesets import dimension_table, geneset_scores, term_table
-from .supervised import discretize, label_auroc, label_capture, mutual_info_gap, mutual_info_matrix
+from .supervised import categorical_mig, discretize, label_auroc, label_capture, mutual_info_gap, mutual_info_matrix
 
-__all__ = ["dimension_table", "discretize", "geneset_scores", "label_auroc", "label_capture", "mutual_info_gap",
+__all__ = ["categorical_mig", "dimension_table", "discretize", "geneset_scores", "label_auroc", "label_capture", "mutual_info_gap",
            "mutual_info_matrix", "term_table"]

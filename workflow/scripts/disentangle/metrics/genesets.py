@@ -32,11 +32,13 @@ def term_table(enrichment: pd.DataFrame, *, fdr: float, active_dims: set[str]) -
     if enrichment.empty:
         return pd.DataFrame(columns=columns)
     table = enrichment.assign(significant=_significant(enrichment, fdr, active_dims),
+                              _inactive=~enrichment[keys.DIMENSION].isin(active_dims),
                               _abs=enrichment[keys.NES].abs())
     rows = []
     for (library, term), group in table.groupby([keys.LIBRARY, keys.TERM], sort=True):
         hits = group[group["significant"]]
-        best = group.sort_values([keys.FDR, "_abs"], ascending=[True, False]).iloc[0]
+        # the best dimension is an active one whenever the term was tested in any
+        best = group.sort_values(["_inactive", keys.FDR, "_abs"], ascending=[True, True, False]).iloc[0]
         rows.append({keys.LIBRARY: library, keys.TERM: term, "n_dims": len(hits),
                      "dims": ",".join(hits[keys.DIMENSION]), "best_dimension": best[keys.DIMENSION],
                      "best_nes": best[keys.NES], "best_fdr": best[keys.FDR]})

@@ -50,6 +50,17 @@ def mutual_info_gap(codes: np.ndarray, factors: np.ndarray, *, n_bins: int = 20)
 MIN_CATEGORY_CELLS = 20
 
 
+def categorical_mig(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20) -> float:
+    """MIG of one categorical factor (e.g. cell type), as disentanglement_lib defines it.
+
+    The factor is the label itself (one discrete factor with as many values as categories);
+    unlabelled cells (NaN) are left out.
+    """
+    known = labels.notna().to_numpy()
+    factor = pd.factorize(labels[known].astype(str))[0][:, None]
+    return mutual_info_gap(codes[known], factor, n_bins=n_bins)["mig"]
+
+
 def label_capture(codes: np.ndarray, labels: pd.Series, *, n_bins: int = 20, min_cells: int = MIN_CATEGORY_CELLS) -> pd.DataFrame:
     """How well each label category is captured by a single dimension.
 

@@ -1,0 +1,13 @@
+"""Rule check_gene_sets: the library shares gene identifiers with the data (not Ensembl vs symbols, not another species)."""
+
+import anndata as ad
+import pandas as pd
+
+from disentangle.io import check_overlap, read_gmt
+from disentangle.runlog import logging_to
+
+with logging_to(snakemake.log[0]):
+    genes = ad.read_h5ad(snakemake.input.data, backed="r").var_names
+    overlap = check_overlap(read_gmt(snakemake.input.gmt), genes, gmt_path=snakemake.input.gmt,
+                            data_source=snakemake.input.data, min_fraction=0.01)
+    pd.DataFrame([{"library": snakemake.wildcards.library, **overlap}]).to_csv(snakemake.output[0], sep="\t", index=False)
