@@ -286,12 +286,6 @@ def test_by_label_and_umap_figures_are_pngs(report):
     assert "not_a_column" not in page  # absent label column skipped
 
 
-def test_no_pyplot_figures_left_open(report):
-    import matplotlib.pyplot as plt
-
-    assert plt.get_fignums() == []
-
-
 def test_all_nan_label_column_gives_note_not_figure(tmp_path, latent, rankings):
     latent = latent.copy()
     latent.obs["empty"] = pd.Categorical([np.nan] * latent.n_obs, categories=["x"])

@@ -24,12 +24,31 @@ DATASETS = config["datasets"]
 MODELS = config["models"]
 LIBRARIES = config["gene_set_libraries"]
 
-for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
-    if not Path(_entry["path"]).exists() and "url" not in _entry:
+def needs_download(name, entry):
+    """Whether `entry` (a dataset or library) is absent and fetched; absent without a url is an error.
+
+    A download never writes outside the working directory (e.g. through a link to a shared,
+    read-only resources folder).
+    """
+    path = Path(entry["path"])
+    if path.exists():
+        return False
+    if "url" not in entry:
         raise ValueError(
-            f"config.yaml: {_name}: {_entry['path']} does not exist and no `url` is given to fetch it. "
+            f"config.yaml: {name}: {path} does not exist and no `url` is given to fetch it. "
             "Fix the path (relative to the working directory), or add the public `url` of the file."
         )
+    if not path.parent.resolve().is_relative_to(Path.cwd().resolve()) and path.parent.exists():
+        raise ValueError(
+            f"config.yaml: {name}: {path} is absent and its folder {path.parent.resolve()} lies outside the "
+            "working directory (a linked resources folder?); the download rule will not write there. "
+            "Fix: point `path` inside the working directory, or restore the file."
+        )
+    return True
+
+
+for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
+    needs_download(_name, _entry)
 for _name, _entry in DATASETS.items():
     if not any(lib["species"] == _entry["species"] for lib in LIBRARIES.values()):
         logger.warning(

@@ -5,7 +5,7 @@
 
 for _kind, _entries in (("dataset", DATASETS), ("gene_sets", LIBRARIES)):
     for _name, _entry in _entries.items():
-        if "url" not in _entry or Path(_entry["path"]).exists():
+        if not needs_download(_name, _entry):
             continue
 
         rule:

@@ -19,6 +19,7 @@ from . import keys, vae
 from .errors import InputError
 from .interpret import traversal_effects
 from .runlog import library_versions
+from .specs import flat_params
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def export_latent(
     latent.uns[keys.LATENT_UNS] = {
         "model": specs.get("wildcards", {}).get("model", ""),
         "dataset": specs.get("wildcards", {}).get("dataset", ""),
-        "params": _flat_params(specs),
+        "params": flat_params(specs),
         keys.KL_PER_DIM: kl.astype(float),
         keys.ACTIVE: kl > active_kl,
         "active_kl": float(active_kl),
@@ -138,9 +139,3 @@ def export_latent(
     }
     log.info("KL per dimension: %s; %d of %d active", np.round(kl, 3).tolist(), int((kl > active_kl).sum()), len(kl))
     return latent
-
-
-def _flat_params(specs: dict) -> dict:
-    params = {**specs["objective"], **specs["architecture"], **specs["training"]}
-    params["best_epoch"] = specs.get("best_epoch", -1)
-    return {k: v for k, v in params.items() if v is not None}

@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import keys
 from .metrics import categorical_mig, dimension_table, geneset_scores, label_auroc, label_capture, term_table
+from .specs import flat_params
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     label scores per label column, latent statistics), ``dimensions`` (one row per dimension),
     ``terms`` (one row per tested term), ``labels`` (one row per label category).
     """
-    latent = ad.read_h5ad(latent_path)
+    latent = ad.read_h5ad(latent_path, backed="r")  # obs, obsm and uns suffice; X stays on disk
     info = latent.uns[keys.LATENT_UNS]
     kl, active = np.asarray(info[keys.KL_PER_DIM], float), np.asarray(info[keys.ACTIVE], bool)
     active_dims = {keys.dim_name(k) for k in np.flatnonzero(active)}
@@ -94,7 +95,7 @@ def summarize_models(models: list[str], score_paths, spec_paths) -> pd.DataFrame
     rows = []
     for model, score_path, spec_path in zip(models, score_paths, spec_paths):
         specs = json.loads(Path(spec_path).read_text())
-        params = {**specs["objective"], **specs["architecture"], **specs["training"], "best_epoch": specs.get("best_epoch")}
+        params = flat_params(specs)
         row = {"model": model, **{k: params.get(k) for k in SUMMARY_PARAMS}}
         row.update(model_level_scores(pd.read_csv(score_path, sep="\t")))
         rows.append(row)

@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from .download import download
+from .files import is_gzip
 
 SOURCE_FORMATS = ("gmt", "panglaodb_tsv", "regev_cell_cycle_txt")
 N_S_PHASE_GENES = 43
@@ -63,23 +65,15 @@ def cell_cycle_gene_sets(genes: list[str], *, species: str) -> dict[str, list[st
 
 
 def convert_to_gmt(source: str | os.PathLike, dest: str | os.PathLike, *, source_format: str, species: str) -> Path:
-    """Convert a downloaded source file to a GMT at ``dest`` (``gmt`` sources are copied as is)."""
-    if source_format not in SOURCE_FORMATS:
-        raise ValueError(f"unknown source_format {source_format!r}; known: {SOURCE_FORMATS}")
-    if source_format == "gmt":
-        Path(dest).write_bytes(Path(source).read_bytes())
-        return Path(dest)
+    """Convert a downloaded non-GMT source file (``panglaodb_tsv``, ``regev_cell_cycle_txt``) to a GMT at ``dest``."""
+    if source_format not in SOURCE_FORMATS[1:]:
+        raise ValueError(f"cannot convert {source_format!r}; convertible: {SOURCE_FORMATS[1:]}")
     if source_format == "panglaodb_tsv":
-        table = pd.read_csv(source, sep="\t", compression="infer" if str(source).endswith(".gz") else _sniff_gzip(source))
+        table = pd.read_csv(source, sep="\t", compression="gzip" if is_gzip(source) else None)
         sets = panglaodb_gene_sets(table, species=species, source=str(source))
         return write_gmt(sets, dest, description="PanglaoDB_27_Mar_2020")
     sets = cell_cycle_gene_sets(Path(source).read_text().splitlines(), species=species)
     return write_gmt(sets, dest, description="Tirosh2016_regev_lab")
-
-
-def _sniff_gzip(path) -> str | None:
-    with open(path, "rb") as fh:
-        return "gzip" if fh.read(2) == b"\x1f\x8b" else None
 
 
 def fetch_gene_sets(url: str, dest: str | os.PathLike, *, source_format: str, species: str, sha256: str | None = None) -> Path:
@@ -88,8 +82,6 @@ def fetch_gene_sets(url: str, dest: str | os.PathLike, *, source_format: str, sp
     ``dest`` appears only complete: the source and the converted file are written beside it
     under temporary names and the GMT is renamed into place last.
     """
-    from .download import download
-
     dest = Path(dest)
     if source_format == "gmt":
         return download(url, dest, sha256=sha256)

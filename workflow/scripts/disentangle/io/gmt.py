@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import re
@@ -10,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..errors import InputError
+from .files import open_maybe_gzip
 from .identifiers import ID_STYLES, describe_ids, id_style
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,8 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
             "correct `path` of this library in config.yaml, or set its `url` so that the "
             "download rule fetches it",
         )
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
     try:
-        with (gzip.open(path, "rt", encoding="utf-8") if gz else open(path, encoding="utf-8")) as fh:
+        with open_maybe_gzip(path, "rt", encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except UnicodeDecodeError as exc:
         raise InputError(path, f"is not UTF-8 text: {exc}", "give a plain-text or gzipped GMT file") from exc

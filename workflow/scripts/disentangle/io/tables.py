@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import logging
 import os
 import re
@@ -15,6 +14,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..errors import InputError
+from .files import is_gzip, open_maybe_gzip
 from .identifiers import gene_likeness
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,7 @@ def _norm(name: object) -> str:
 
 def _open_text(path: Path):
     """``(text handle, compression)``; gzip is recognised by its magic bytes, not the name."""
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    if gz:
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace"), "gzip"
-    return open(path, encoding="utf-8", errors="replace"), None
+    return open_maybe_gzip(path, "rt", encoding="utf-8", errors="replace"), "gzip" if is_gzip(path) else None
 
 
 def _head(path: Path) -> tuple[int, str, str | None]:

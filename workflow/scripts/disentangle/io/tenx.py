@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import re
@@ -16,6 +15,7 @@ import scipy.io
 from scipy import sparse
 
 from ..errors import InputError
+from .files import open_maybe_gzip
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +24,7 @@ _GEX = "Gene Expression"
 
 
 def _open(path: Path, mode: str = "rb"):
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    return gzip.open(path, mode) if gz else open(path, mode)
+    return open_maybe_gzip(path, mode)
 
 
 def _present(folder: Path) -> str:

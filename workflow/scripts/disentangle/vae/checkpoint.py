@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import torch
@@ -14,9 +16,14 @@ def save_checkpoint(path: str | Path, model: BetaVAE, genes: list[str]) -> None:
     if len(genes) != model.arch.n_input:
         raise ValueError(f"{len(genes)} genes given for a model of {model.arch.n_input} inputs")
     payload = {"state_dict": model.state_dict(), "architecture": model.arch.to_dict(), "genes": list(map(str, genes))}
-    tmp = Path(path).with_suffix(".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)  # atomic: the checkpoint is either complete or absent
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def load_checkpoint(path: str | Path) -> tuple[BetaVAE, list[str]]:
