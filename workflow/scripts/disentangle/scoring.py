@@ -61,6 +61,7 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     if not label_rows.empty:
         label_rows["best_dim"] = label_rows["best_dim"].map(keys.dim_name)
         label_rows = label_rows[["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"]]
+    latent.file.close()
     return {"scores": pd.concat(scores, ignore_index=True), "dimensions": dimensions, "terms": terms, "labels": label_rows}
 
 
