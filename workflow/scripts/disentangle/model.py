@@ -90,7 +90,15 @@ def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts") ->
 
 
 def write_training_outputs(result: vae.TrainingResult, specs: dict, *, model_path, specs_path, losses_path) -> None:
-    """model.pt (weights + gene order), specs.json and losses.tsv (one row per epoch and split)."""
+    """Write model.pt (weights + gene order), specs.json and losses.tsv (one row per epoch and split).
+
+    Parameters
+    ----------
+    result, specs
+        From :func:`train_model`.
+    model_path, specs_path, losses_path
+        The three target files.
+    """
     vae.save_checkpoint(model_path, result.model, specs["genes"])
     Path(specs_path).write_text(json.dumps(specs, indent=2))
     pd.DataFrame(result.history).to_csv(losses_path, sep="\t", index=False)
@@ -105,6 +113,19 @@ def export_latent(
     active_kl: float = 0.05,
 ) -> ad.AnnData:
     """The latent space of every cell as a new AnnData over the model's genes.
+
+    Parameters
+    ----------
+    adata
+        The preprocessed data the model was trained on.
+    model_path
+        ``model.pt`` from :func:`write_training_outputs`.
+    specs
+        The model's specs (``specs.json``).
+    quantiles
+        Traversal range of each dimension, as quantiles of its posterior means.
+    active_kl
+        A dimension is active when its KL (nats, mean over cells) exceeds this.
 
     Slots written: ``obsm["X_latent"]`` (posterior means; ``sc.pl.embedding(a, basis="latent")``),
     ``obsm["latent_logvar"]``, ``varm["latent_traversal"]`` (genes x dims, decoded log-expression

@@ -29,6 +29,17 @@ def read_enrichment(paths) -> pd.DataFrame:
 def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str]) -> dict[str, pd.DataFrame]:
     """Scores of one model from its latent.h5ad and enrichment tables.
 
+    Parameters
+    ----------
+    latent_path
+        ``latent.h5ad`` (obs labels, ``obsm["X_latent"]``, ``uns["latent"]``).
+    enrichment_paths
+        The model's enrichment tables, one per library.
+    fdr
+        Significance threshold on the FDR q-value.
+    labels
+        obs columns of known labels to score the latent space against.
+
     Returns
     -------
     dict of tables: ``scores`` (scope, metric, value: gene-set scores per library and pooled,
@@ -92,7 +103,15 @@ def model_level_scores(scores: pd.DataFrame) -> dict[str, float]:
 
 
 def summarize_models(models: list[str], score_paths, spec_paths) -> pd.DataFrame:
-    """One row per model: its parameters, then every model-level score."""
+    """One row per model: its parameters, then every model-level score.
+
+    Parameters
+    ----------
+    models
+        Model names, in the order of the paths.
+    score_paths, spec_paths
+        Each model's ``disentanglement.tsv`` and ``specs.json``.
+    """
     rows = []
     for model, score_path, spec_path in zip(models, score_paths, spec_paths):
         specs = json.loads(Path(spec_path).read_text())

@@ -36,7 +36,21 @@ def _mouse_case(symbol: str) -> str:
 
 
 def panglaodb_gene_sets(table: pd.DataFrame, *, species: str, source: str = "PanglaoDB table") -> dict[str, list[str]]:
-    """Cell-type marker sets of one species from PanglaoDB's marker table."""
+    """Cell-type marker sets of one species from PanglaoDB's marker table.
+
+    Parameters
+    ----------
+    table
+        PanglaoDB's markers TSV as read (columns ``species``, ``official gene symbol``, ``cell type``).
+    species
+        ``human`` (rows whose species lists Hs; upper-case symbols) or ``mouse`` (Mm; Title-case).
+    source
+        Named in errors.
+
+    Returns
+    -------
+    ``PANGLAODB_<CELL_TYPE>`` -> genes, in table order.
+    """
     required = {"species", "official gene symbol", "cell type"}
     if not required <= set(table.columns):
         raise InputError(source, f"columns {sorted(required - set(table.columns))} are missing (has {list(table.columns)[:8]})",

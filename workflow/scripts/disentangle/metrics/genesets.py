@@ -24,6 +24,15 @@ def _significant(enrichment: pd.DataFrame, fdr: float, active_dims: set[str]) ->
 def term_table(enrichment: pd.DataFrame, *, fdr: float, active_dims: set[str]) -> pd.DataFrame:
     """One row per (library, term) tested: in how many and which active dimensions it is significant.
 
+    Parameters
+    ----------
+    enrichment
+        Tidy enrichment table (:data:`disentangle.keys.ENRICHMENT_COLUMNS`), all libraries.
+    fdr
+        Significance threshold on the FDR q-value.
+    active_dims
+        Names of the active dimensions; significance elsewhere does not count.
+
     Returns
     -------
     DataFrame with library, term, n_dims, dims (comma-joined), best_dimension, best_nes, best_fdr.
@@ -78,6 +87,15 @@ def dimension_table(
     label_auroc: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per dimension: KL, activity, its best term and how many terms are significant.
+
+    Parameters
+    ----------
+    enrichment
+        Tidy enrichment table, all libraries.
+    kl_per_dim, active
+        Per dimension: mean KL (nats) and the active flag.
+    fdr
+        Significance threshold on the FDR q-value.
 
     ``label_auroc`` (categories x dims, from :func:`disentangle.metrics.label_auroc`) adds the
     category this dimension separates best (largest |AUROC - 0.5|) and that AUROC.

@@ -32,6 +32,13 @@ def mutual_info_gap(codes: np.ndarray, factors: np.ndarray, *, n_bins: int = 20)
     For each factor: the gap between the largest and second-largest mutual information with any
     code, divided by the factor's entropy. MIG is the mean over factors (constant factors skipped).
 
+    Parameters
+    ----------
+    codes
+        cells x dims, continuous (binned here into ``n_bins`` equal-width bins per dimension).
+    factors
+        cells x factors, discrete (integer codes).
+
     Returns
     -------
     dict with ``mig`` (float), ``per_factor`` (gaps), ``mi`` (codes x factors, nats), ``entropy``.

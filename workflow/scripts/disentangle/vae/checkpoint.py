@@ -12,7 +12,17 @@ from .model import Architecture, BetaVAE
 
 
 def save_checkpoint(path: str | Path, model: BetaVAE, genes: list[str]) -> None:
-    """Write the weights, the architecture and the gene order the model was trained on."""
+    """Write the weights, the architecture and the gene order the model was trained on.
+
+    Parameters
+    ----------
+    path
+        Target file (``model.pt``); written atomically.
+    model
+        The trained network.
+    genes
+        Gene names in the order of the model's inputs.
+    """
     if len(genes) != model.arch.n_input:
         raise ValueError(f"{len(genes)} genes given for a model of {model.arch.n_input} inputs")
     payload = {"state_dict": model.state_dict(), "architecture": model.arch.to_dict(), "genes": list(map(str, genes))}

@@ -47,7 +47,13 @@ class TrainingResult:
 
 
 def split_cells(n_cells: int, validation_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random train/validation split of cell indices; at least one training cell is kept."""
+    """Random train/validation split of cell indices; at least one training cell is kept.
+
+    Returns
+    -------
+    train, validation
+        Sorted index arrays; ``round(n_cells * validation_fraction)`` validation cells.
+    """
     order = np.random.default_rng(seed).permutation(n_cells)
     n_val = min(int(round(n_cells * validation_fraction)), n_cells - 1)
     return np.sort(order[n_val:]), np.sort(order[:n_val])
@@ -168,7 +174,22 @@ def train(x, arch: Architecture, objective: Objective, config: TrainingConfig) -
 
 @torch.no_grad()
 def latent_representation(model: BetaVAE, x, *, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior means and log-variances of every cell of ``x`` (cells x dims each)."""
+    """Posterior means and log-variances of every cell of ``x``.
+
+    Parameters
+    ----------
+    model
+        A trained model.
+    x
+        cells x genes, the same matrix kind the model was trained on (counts for NB).
+    batch_size
+        Cells encoded at once.
+
+    Returns
+    -------
+    mean, logvar
+        Two cells x dims arrays.
+    """
     model.eval()
     means, logvars = [], []
     for rows in _batches(np.arange(x.shape[0]), batch_size):
