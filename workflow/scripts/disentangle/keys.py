@@ -19,9 +19,15 @@ LATENT_MEAN = "X_latent"  # posterior mean, cells x dims; `sc.pl.embedding(adata
 LATENT_LOGVAR = "latent_logvar"  # posterior log-variance, cells x dims
 TRAVERSAL_EFFECT = "latent_traversal"  # genes x dims: decoded log-expression, high pole minus low pole
 
-# keys inside uns[LATENT_UNS]
+# keys inside uns[LATENT_UNS] (and PARAMS also inside uns[PREPROCESS_UNS])
 KL_PER_DIM = "kl_per_dim"
 ACTIVE = "active"
+ACTIVE_KL = "active_kl"  # the KL threshold (nats) above which a dimension is active
+PARAMS = "params"
+TRAVERSAL = "traversal"
+
+# var column of the original ids when gene names come from a symbol column
+ORIGINAL_ID = "original_id"
 
 # rankings.tsv columns
 DIMENSION = "dimension"

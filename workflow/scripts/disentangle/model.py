@@ -142,7 +142,7 @@ def export_latent(
     x, _ = training_matrix(adata[:, genes], likelihood)
     mean, logvar = vae.latent_representation(model, x)
     kl = vae.gaussian_kl(torch.from_numpy(mean), torch.from_numpy(logvar)).mean(0).numpy()
-    target_sum = adata.uns.get(keys.PREPROCESS_UNS, {}).get("params", {}).get("target_sum", 1e4)
+    target_sum = adata.uns.get(keys.PREPROCESS_UNS, {}).get(keys.PARAMS, {}).get("target_sum", 1e4)
     effects, reference, ranges = traversal_effects(model, mean, quantiles=quantiles, target_sum=target_sum)
     latent = ad.AnnData(X=adata[:, genes].X.copy(), obs=adata.obs.copy(), var=adata[:, genes].var.copy(),
                         obsm={k: v for k, v in adata.obsm.items()})
@@ -152,11 +152,11 @@ def export_latent(
     latent.uns[keys.LATENT_UNS] = {
         "model": specs.get("wildcards", {}).get("model", ""),
         "dataset": specs.get("wildcards", {}).get("dataset", ""),
-        "params": flat_params(specs),
+        keys.PARAMS: flat_params(specs),
         keys.KL_PER_DIM: kl.astype(float),
         keys.ACTIVE: kl > active_kl,
-        "active_kl": float(active_kl),
-        "traversal": {"quantiles": list(quantiles), "reference": reference, "low": ranges[:, 0], "high": ranges[:, 1]},
+        keys.ACTIVE_KL: float(active_kl),
+        keys.TRAVERSAL: {"quantiles": list(quantiles), "reference": reference, "low": ranges[:, 0], "high": ranges[:, 1]},
     }
     log.info("KL per dimension: %s; %d of %d active", np.round(kl, 3).tolist(), int((kl > active_kl).sum()), len(kl))
     return latent

@@ -55,7 +55,7 @@ def preprocess(adata: ad.AnnData, *, params: PreprocessParams, source: str = "in
     counts = params.values == "counts"
     if counts and keys.COUNTS_LAYER in adata.layers:
         adata.X = adata.layers[keys.COUNTS_LAYER].copy()
-    record = {"params": asdict(params), "n_cells_in": adata.n_obs, "n_genes_in": adata.n_vars}
+    record = {keys.PARAMS: asdict(params), "n_cells_in": adata.n_obs, "n_genes_in": adata.n_vars}
 
     adata.var[keys.MITO] = adata.var_names.str.startswith(MITO_PREFIX[params.species])
     sc.pp.calculate_qc_metrics(adata, qc_vars=[keys.MITO], percent_top=None, log1p=False, inplace=True)
@@ -146,7 +146,7 @@ def set_gene_names(adata: ad.AnnData, column: str, *, source: str) -> ad.AnnData
     order = pd.DataFrame({"name": names.to_numpy(), "mean": mean, "i": np.arange(adata.n_vars)})[named]
     keep = order.sort_values(["name", "mean", "i"], ascending=[True, False, True]).drop_duplicates("name")["i"].sort_values()
     out = adata[:, keep.to_numpy()].copy()
-    out.var["original_id"] = out.var_names.astype(str)
+    out.var[keys.ORIGINAL_ID] = out.var_names.astype(str)
     out.var_names = pd.Index(out.var[column].astype(str).to_numpy())
     log.info("gene names from var[%r]: %d of %d entries kept (%d without a name, %d duplicates of a kept name)",
              column, out.n_vars, adata.n_vars, int((~named).sum()), int(named.sum()) - out.n_vars)

@@ -174,8 +174,8 @@ def write_model_report(
     enrichment = enrichment if enrichment is not None else pd.DataFrame()
     kl = _per_dim(uns, keys.KL_PER_DIM, dimensions, "kl", n_dims, float)
     active = _per_dim(uns, keys.ACTIVE, dimensions, "active", n_dims, bool)
-    params = uns.get("params") or {}
-    active_kl = _find(uns, "active_kl")
+    params = uns.get(keys.PARAMS) or {}
+    active_kl = _find(uns, keys.ACTIVE_KL)
     try:
         active_kl = float(active_kl) if active_kl is not None else None
     except (TypeError, ValueError):
