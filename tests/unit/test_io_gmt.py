@@ -90,7 +90,7 @@ def test_check_overlap_ensembl_data_vs_symbol_sets_case02():
     assert "genesets_symbols.gmt" in msg and "ensembl_var_names.h5ad" in msg
     assert "0 of the 100 genes in the gene sets (0.0%)" in msg
     assert "Ensembl IDs" in msg and "gene symbols" in msg and "ENSG90000000001.2" in msg
-    assert "Fix:" in msg and "var['gene_symbols']" in msg
+    assert "Fix:" in msg and "gene_symbols:" in msg
     # the symbol column names itself when passed as an alternative
     with pytest.raises(InputError, match=r"var\['gene_symbols'\] matches 100% of the set genes"):
         check_overlap(sets, adata.var_names, gmt_path="g.gmt", data_source="d.h5ad",

@@ -130,14 +130,15 @@ def _diagnose(set_genes: list[str], data_genes: list[str], data_style: str, set_
         )
     if data_style.startswith("ensembl") and set_style.startswith("symbol"):
         return (
-            "Map the data's Ensembl IDs to gene symbols (e.g. set var_names from a symbol column such "
-            "as var['gene_symbols'] or var['symbol'], stripping version suffixes), or use a GMT keyed "
-            "by Ensembl IDs"
+            "If the file has a gene-symbol column in var, name it in the dataset's `gene_symbols:` in "
+            "config.yaml (e.g. gene_symbols: gene_symbols); otherwise map the Ensembl IDs to symbols, "
+            "or use a GMT keyed by Ensembl IDs"
         )
     if set_style.startswith("ensembl") and data_style.startswith("symbol"):
         return "Use a GMT keyed by gene symbols, or map the GMT's Ensembl IDs to symbols"
     if data_style == "affy_probe":
-        return "Map the probe sets to gene symbols (e.g. a var['symbol'] column) before ranking"
+        return ("Name the var column holding the probe sets' gene symbols in the dataset's `gene_symbols:` "
+                "in config.yaml (e.g. gene_symbols: symbol); the most expressed probe set of a gene is kept")
     return (
         "Map the data's identifiers to the identifier type of the GMT (or pick a GMT of the same "
         "identifier type and species as the data)"
