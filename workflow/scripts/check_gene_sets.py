@@ -7,7 +7,9 @@ from disentangle.io import check_overlap, read_gmt
 from disentangle.runlog import logging_to
 
 with logging_to(snakemake.log[0]):
-    genes = ad.read_h5ad(snakemake.input.data, backed="r").var_names
-    overlap = check_overlap(read_gmt(snakemake.input.gmt), genes, gmt_path=snakemake.input.gmt,
-                            data_source=snakemake.input.data, min_fraction=0.01)
+    var = ad.read_h5ad(snakemake.input.data, backed="r").var
+    # text columns of var are candidate gene names: one that matches is named in the error's fix
+    alternatives = {f"var['{c}']": var[c].astype(str) for c in var.columns if var[c].dtype == object or str(var[c].dtype) in ("string", "category")}
+    overlap = check_overlap(read_gmt(snakemake.input.gmt), var.index, gmt_path=snakemake.input.gmt,
+                            data_source=snakemake.input.data, min_fraction=0.01, alternatives=alternatives)
     pd.DataFrame([{"library": snakemake.wildcards.library, **overlap}]).to_csv(snakemake.output[0], sep="\t", index=False)

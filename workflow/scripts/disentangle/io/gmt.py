@@ -194,10 +194,10 @@ def check_overlap(
     for label, alt in (alternatives or {}).items():
         alt_ov = gene_overlap(gene_sets, [str(a) for a in alt])
         if alt_ov["fraction"] >= max(min_fraction, 2 * ov["fraction"]):
+            column = label.removeprefix("var['").removesuffix("']")
             fix = (
-                f"{label} matches {alt_ov['fraction']:.0%} of the set genes: use it as the gene "
-                f"identifiers (e.g. `adata.var_names = {label.replace('var[', 'adata.var[')}`, then "
-                f"`adata.var_names_make_unique()`). " + fix
+                f"{label} matches {alt_ov['fraction']:.0%} of the set genes: use it as the gene names, "
+                f"with `gene_symbols: {column}` under this dataset in config.yaml"
             )
             break
     raise InputError(
