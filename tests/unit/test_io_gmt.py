@@ -42,11 +42,23 @@ def test_read_gmt_missing_file(tmp_path):
     assert "absent.gmt" in msg and "does not exist" in msg and "Fix:" in msg and "url" in msg
 
 
-def test_read_gmt_set_without_genes(tmp_path):
+def test_read_gmt_skips_sets_without_genes(tmp_path, caplog):
+    # e.g. the shared mouse Reactome file, where ortholog mapping emptied 27 sets
     path = write(tmp_path, "A\td\tG1\nEMPTY_SET\tdescription only\t\t\n")
-    with pytest.raises(InputError, match="line 2: set 'EMPTY_SET' has no genes") as exc:
-        read_gmt(path)
-    assert "sets.gmt" in str(exc.value) and "Fix:" in str(exc.value)
+    with caplog.at_level("WARNING"):
+        assert read_gmt(path) == {"A": ["G1"]}
+    assert "1 sets without genes skipped: 'EMPTY_SET' (line 2)" in caplog.text
+    only_empty = write(tmp_path, "EMPTY_SET\td\n")
+    with pytest.raises(InputError, match="no gene sets with genes") as exc:
+        read_gmt(only_empty)
+    assert "Fix:" in str(exc.value)
+
+
+def test_shared_mouse_reactome_reads_with_its_empty_sets_skipped():
+    path = Path(__file__).parents[2] / "resources" / "genesets" / "mouse" / "reactome_pathways_2021-10_mouse_orthologs.gmt"
+    if not path.exists():
+        pytest.fail(f"{path} missing: run `make resources`")
+    assert len(read_gmt(path)) == 2477  # 2,504 lines, 27 of them without genes
 
 
 def test_read_gmt_duplicate_names(tmp_path):

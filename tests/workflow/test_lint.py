@@ -108,3 +108,42 @@ def test_dry_run_of_the_default_config(default_layout):
     assert enriched == {(d, m, lib) for d in datasets for m in models for lib in libraries}
     # the dry run wrote nothing but Snakemake's metadata
     assert sorted(p.name for p in default_layout.iterdir()) == [".snakemake", "config.yaml", "resources"]
+
+
+def _with_second_dataset(workdir: Path, **entry_extra) -> dict:
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    second = {**config["datasets"]["pbmc3k"], **entry_extra}
+    config["datasets"]["second"] = second
+    return config
+
+
+@pytest.mark.realdata
+def test_run_datasets_limits_what_rule_all_builds(tmp_path):
+    (tmp_path / "resources").symlink_to(REPO / "resources", target_is_directory=True)
+    config = _with_second_dataset(tmp_path)
+    config["run_datasets"] = ["second"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(tmp_path, "-n")
+    text = output_of(proc)
+    assert proc.returncode == 0, tail(proc, 60)
+    assert "dataset=second" in text and "dataset=pbmc3k" not in text
+    assert _job_stats(text)["report"] == len(config["models"])  # reports are built, not only the summary
+
+    config["run_datasets"] = ["typo"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(tmp_path, "-n")
+    assert proc.returncode != 0 and "run_datasets names 'typo'" in output_of(proc)
+
+
+@pytest.mark.realdata
+def test_a_dataset_can_choose_its_gene_set_libraries(tmp_path):
+    (tmp_path / "resources").symlink_to(REPO / "resources", target_is_directory=True)
+    config = _with_second_dataset(tmp_path, gene_set_libraries=["hallmark"])
+    config["run_datasets"] = ["second"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(tmp_path, "-n")
+    text = output_of(proc)
+    assert proc.returncode == 0, tail(proc, 60)
+    stats = _job_stats(text)
+    assert stats["check_gene_sets"] == 1 and stats["enrich"] == len(config["models"])
+    assert "library=panglaodb" not in text and "library=hallmark" in text

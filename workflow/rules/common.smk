@@ -24,6 +24,7 @@ DATASETS = config["datasets"]
 MODELS = config["models"]
 LIBRARIES = config["gene_set_libraries"]
 
+
 def needs_download(name, entry):
     """Whether `entry` (a dataset or library) is absent and fetched; absent without a url is an error.
 
@@ -49,18 +50,24 @@ def needs_download(name, entry):
 
 for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
     needs_download(_name, _entry)
+
+RUN_DATASETS = config.get("run_datasets", list(DATASETS))
+for _name in RUN_DATASETS:
+    if _name not in DATASETS:
+        raise ValueError(f"config.yaml: run_datasets names {_name!r}, which is not under datasets: {list(DATASETS)}")
 for _name, _entry in DATASETS.items():
-    if not any(lib["species"] == _entry["species"] for lib in LIBRARIES.values()):
-        logger.warning(
-            f"config.yaml: dataset {_name} is {_entry['species']} but no gene-set library is; "
-            "its dimensions will not be enriched or scored against gene sets"
-        )
+    for _library in _entry.get("gene_set_libraries", []):
+        if _library not in LIBRARIES:
+            raise ValueError(
+                f"config.yaml: dataset {_name} asks for gene-set library {_library!r}, which is not under "
+                f"gene_set_libraries: {list(LIBRARIES)}"
+            )
 
 
 wildcard_constraints:
-    dataset="|".join(map(re.escape, DATASETS)) if DATASETS else "^$",
-    model="|".join(map(re.escape, MODELS)) if MODELS else "^$",
-    library="|".join(map(re.escape, LIBRARIES)) if LIBRARIES else "^$",
+    dataset="|".join(map(re.escape, DATASETS)),
+    model="|".join(map(re.escape, MODELS)),
+    library="|".join(map(re.escape, LIBRARIES)),
 
 
 def reading_params(dataset):
@@ -82,9 +89,19 @@ def model_params(model):
 
 
 def libraries_of(dataset):
-    """Gene-set libraries of the dataset's species."""
-    species = DATASETS[dataset]["species"]
-    return [name for name, lib in LIBRARIES.items() if lib["species"] == species]
+    """The dataset's gene-set libraries: those it names, else all of its species."""
+    entry = DATASETS[dataset]
+    if "gene_set_libraries" in entry:
+        return list(entry["gene_set_libraries"])
+    return [name for name, lib in LIBRARIES.items() if lib["species"] == entry["species"]]
+
+
+for _name in DATASETS:
+    if not libraries_of(_name):
+        logger.warning(
+            f"config.yaml: dataset {_name} has no gene-set library (none of its species, or an empty "
+            "gene_set_libraries); its dimensions will not be enriched or scored against gene sets"
+        )
 
 
 def dataset_path(wildcards):
@@ -118,7 +135,7 @@ def all_targets():
     intermediate (a model killed mid-training) is rebuilt rather than silently missing."""
     per_model = ["model.pt", "specs.json", "losses.tsv", "latent.h5ad", "rankings.tsv", "disentanglement.tsv", "report"]
     targets = []
-    for dataset in DATASETS:
+    for dataset in RUN_DATASETS:
         targets.append(f"results/{dataset}/summary.tsv")
         targets += expand("results/{dataset}/{model}/{file}", dataset=dataset, model=list(MODELS), file=per_model)
     return targets

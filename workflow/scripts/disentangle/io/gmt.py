@@ -19,7 +19,8 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
     """Read a GMT file: one set per line, ``name <TAB> description <TAB> gene <TAB> gene ...``.
 
     Fields are stripped and empty fields (doubled or trailing tabs) ignored; blank lines are
-    skipped; a set's genes are deduplicated, first occurrence kept. Gzipped files are read too.
+    skipped; a set's genes are deduplicated, first occurrence kept; sets without any gene are
+    skipped with a warning that counts them. Gzipped files are read too.
 
     Returns
     -------
@@ -28,7 +29,7 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
     Raises
     ------
     InputError
-        Missing file, no sets, a line without a tab or without genes, duplicate set names.
+        Missing file, no non-empty set, a line without a tab, duplicate set names.
     """
     path = Path(path)
     if not path.is_file():
@@ -47,6 +48,7 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
     sets: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
     duplicates: list[str] = []
+    empty: list[str] = []
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -61,13 +63,9 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
         genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
         if not name:
             raise InputError(path, f"line {lineno} has an empty set name", "give every set a name")
-        if not genes:
-            raise InputError(
-                path,
-                f"line {lineno}: set {name!r} has no genes",
-                "remove the line, or list the genes after the name and description fields "
-                "(name<TAB>description<TAB>gene1<TAB>gene2...)",
-            )
+        if not genes:  # e.g. a set that lost all genes in an ortholog mapping: nothing to test
+            empty.append(f"{name!r} (line {lineno})")
+            continue
         if name in sets:
             duplicates.append(f"{name!r} (lines {first_line[name]} and {lineno})")
             continue
@@ -78,8 +76,10 @@ def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
             f"{len(duplicates)} duplicated set names: {', '.join(duplicates[:5])}",
             "give each set a unique name (merge or rename the duplicates)",
         )
+    if empty:
+        log.warning("%s: %d sets without genes skipped: %s", path, len(empty), ", ".join(empty[:5]))
     if not sets:
-        raise InputError(path, "contains no gene sets", "give a GMT file with at least one set")
+        raise InputError(path, "contains no gene sets with genes", "give a GMT file with at least one non-empty set")
     log.info("%s: %d gene sets, %d distinct genes", path, len(sets), len(_set_genes(sets)))
     return sets
 
@@ -136,6 +136,13 @@ def _diagnose(set_genes: list[str], data_genes: list[str], data_style: str, set_
         )
     if set_style.startswith("ensembl") and data_style.startswith("symbol"):
         return "Use a GMT keyed by gene symbols, or map the GMT's Ensembl IDs to symbols"
+    if data_style == set_style:
+        return (
+            "Both sides use the same kind of identifier but share (almost) no gene: the data may be "
+            "another species than the library, a small targeted panel, or carry placeholder names. "
+            "Check the dataset's `species:`, or choose its libraries with `gene_set_libraries:` "
+            "under the dataset in config.yaml"
+        )
     if data_style == "affy_probe":
         return ("Name the var column holding the probe sets' gene symbols in the dataset's `gene_symbols:` "
                 "in config.yaml (e.g. gene_symbols: symbol); the most expressed probe set of a gene is kept")
