@@ -145,3 +145,10 @@ def test_check_overlap_threshold():
         check_overlap(sets, data, gmt_path="s.gmt", data_source="d.h5ad")
     ov = check_overlap(sets, data, gmt_path="s.gmt", data_source="d.h5ad", min_fraction=0.02)
     assert ov["n_overlap"] == 3
+
+
+def test_no_overlap_with_the_same_identifier_style_names_species_or_panel():
+    sets = {"S": ["CD3E", "CD19", "MS4A1", "LYZ", "NKG7"]}
+    with pytest.raises(InputError, match="same kind of identifier but share") as exc:
+        check_overlap(sets, ["ACTB", "GAPDH", "MALAT1", "B2M"], gmt_path="g.gmt", data_source="d.h5ad")
+    assert "species" in str(exc.value) and "gene_set_libraries" in str(exc.value)
