@@ -1,6 +1,6 @@
+# Config validation (schema defaults filled in, then the constraints a schema cannot express)
+# and input functions. No other logic.
 import re
-
-# Config validation (defaults filled in from the schema) and input functions. No other logic.
 from pathlib import Path
 
 from snakemake.utils import validate
