@@ -7,7 +7,8 @@ import pytest
 
 from disentangle import keys
 from disentangle.errors import InputError
-from disentangle.pp import PreprocessParams, preprocess, set_gene_names
+from disentangle.io import set_gene_names
+from disentangle.pp import PreprocessParams, preprocess
 
 from ..conftest import SHARED
 

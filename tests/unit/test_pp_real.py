@@ -7,7 +7,8 @@ import pytest
 from disentangle import keys
 from disentangle.errors import InputError
 from disentangle.model import export_latent, train_model, write_training_outputs
-from disentangle.pp import PreprocessParams, check_labels, preprocess
+from disentangle.io import check_labels
+from disentangle.pp import PreprocessParams, preprocess
 
 pytestmark = pytest.mark.realdata
 

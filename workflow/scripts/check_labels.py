@@ -3,7 +3,7 @@
 import anndata as ad
 import pandas as pd
 
-from disentangle.pp import check_labels
+from disentangle.io import check_labels
 from disentangle.runlog import logging_to
 
 with logging_to(snakemake.log[0]) as log:

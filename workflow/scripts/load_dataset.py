@@ -1,7 +1,6 @@
 """Rule load_dataset: read any supported format, validate it, write raw.h5ad (the input is never modified)."""
 
-from disentangle.io import read_dataset
-from disentangle.pp import set_gene_names
+from disentangle.io import read_dataset, set_gene_names
 from disentangle.runlog import logging_to
 
 with logging_to(snakemake.log[0]) as log:

@@ -16,6 +16,7 @@ from .specs import flat_params
 
 log = logging.getLogger(__name__)
 
+LABEL_COLUMNS = ["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"]
 SUMMARY_PARAMS = ["objective", "beta", "gamma", "capacity_max", "capacity_steps", "n_latent", "likelihood", "seed", "best_epoch"]
 
 
@@ -68,10 +69,10 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     auroc = label_auroc(latent.obsm[keys.LATENT_MEAN], latent.obs[first_label]) if first_label else None
     dimensions = dimension_table(enrichment, kl_per_dim=kl, active=active, fdr=fdr, label_auroc=auroc)
     label_rows = pd.concat([t.reset_index().assign(label=name) for name, t in capture.items()], ignore_index=True) if capture else pd.DataFrame(
-        columns=["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"])
+        columns=LABEL_COLUMNS)
     if not label_rows.empty:
         label_rows["best_dim"] = label_rows["best_dim"].map(keys.dim_name)
-        label_rows = label_rows[["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"]]
+        label_rows = label_rows[LABEL_COLUMNS]
     latent.file.close()
     return {"scores": pd.concat(scores, ignore_index=True), "dimensions": dimensions, "terms": terms, "labels": label_rows}
 

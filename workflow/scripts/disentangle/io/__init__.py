@@ -8,6 +8,7 @@ from .convert import SOURCE_FORMATS, convert_to_gmt, fetch_gene_sets
 from .download import download, sha256sum
 from .gmt import check_overlap, gene_overlap, read_gmt
 from .identifiers import gene_likeness, id_style
+from .names import check_labels, set_gene_names
 from .readers import FORMATS, read_dataset, read_h5ad
 from .tables import read_table
 from .tenx import locate_10x_mtx, read_10x_h5, read_10x_mtx
@@ -19,6 +20,7 @@ __all__ = [
     "convert_to_gmt",
     "fetch_gene_sets",
     "VALUES",
+    "check_labels",
     "check_overlap",
     "count_matrix",
     "download",
@@ -33,6 +35,7 @@ __all__ = [
     "read_gmt",
     "read_h5ad",
     "read_table",
+    "set_gene_names",
     "sha256sum",
     "validate_expression",
 ]
