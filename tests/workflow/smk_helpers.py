@@ -34,6 +34,7 @@ RULE_LOGS = {
     "rank_genes": "logs/{dataset}/{model}/rank_genes.log",
     "enrich": "logs/{dataset}/{model}/enrich_{library}.log",
     "score_disentanglement": "logs/{dataset}/{model}/score_disentanglement.log",
+    "score_factors": "logs/{dataset}/{model}/score_factors.log",
     "report": "logs/{dataset}/{model}/report.log",
     "summarize": "logs/{dataset}/summarize.log",
 }

@@ -37,6 +37,13 @@ def _set(path, value):
     return mutate
 
 
+def _simulated(spec):
+    """The dataset made a simulation (no path, format or species): only ``spec`` can be wrong."""
+    def mutate(config):
+        config["datasets"]["tiny"] = {"simulate": spec}
+    return mutate
+
+
 # (id, change to a valid config, strings the message must contain)
 CASES = [
     ("dataset_without_path", _drop(["datasets", "tiny", "path"]),
@@ -73,6 +80,10 @@ CASES = [
      ["'loom' is not one of", "On instance['datasets']['tiny']['format']"]),
     ("bad_sha256", _set(["datasets", "tiny", "sha256"], "abc"),
      ["'abc' does not match", "On instance['datasets']['tiny']['sha256']"]),
+    ("simulated_dataset_with_a_path", _set(["datasets", "tiny", "simulate"], {"factors": {"dose": {"kind": "continuous"}}}),
+     ["a simulated dataset is written by the pipeline: no", "On instance['datasets']['tiny']['path']"]),
+    ("simulated_factor_of_unknown_kind", _simulated({"factors": {"dose": {"kind": "ordinal"}}}),
+     ["'ordinal' is not one of ['categorical', 'continuous', 'cyclic']"]),
     # constraints between keys, checked in common.smk after the schema
     ("quantiles_reversed", _set(["traversal", "quantiles"], [0.98, 0.02]),
      ["traversal.quantiles must be [low, high] with low < high, got [0.98, 0.02]"]),

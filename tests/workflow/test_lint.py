@@ -74,38 +74,48 @@ def _job_stats(text: str) -> dict[str, int]:
 
 @pytest.mark.realdata
 def test_dry_run_of_the_default_config(default_layout):
+    """PBMC 3k with its three models and human libraries; the simulated dataset with the sweep's
+    models only, enriched against its own true programs; one sweep summary."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    datasets, models = list(config["datasets"]), list(config["models"])
-    libraries = [n for n, lib in config["gene_set_libraries"].items()]
+    models = list(config["models"])
+    human = [n for n, lib in config["gene_set_libraries"].items() if lib["species"] == "human"]
+    sweep = config["sweep"]
+    settings = [f"beta{b:g}" for b in sweep["betas"]] + [f"capacity{c:g}" for c in sweep["capacities"]]
+    sweep_models = [f"{s}_seed{seed}" for seed in sweep["seeds"] for s in settings]
     proc = run_snakemake(default_layout, "-n")
     text = output_of(proc)
     assert proc.returncode == 0, tail(proc, 80)
     assert "This was a dry-run" in text
 
-    n_d, n_m, n_l = len(datasets), len(models), len(libraries)
-    per_model = n_d * n_m
+    n_pbmc, n_sim = len(models), len(sweep_models)
+    per_model = n_pbmc + n_sim
     expected = {
-        "load_dataset": n_d,
-        "check_gene_sets": n_d * n_l,
-        "check_labels": n_d,
-        "preprocess": n_d,
+        "load_dataset": 2,
+        "simulate_dataset": 1,
+        "check_gene_sets": len(human) + 1,
+        "check_labels": 2,
+        "preprocess": 2,
         "train_vae": per_model,
         "export_latent": per_model,
         "rank_genes": per_model,
-        "enrich": per_model * n_l,
+        "enrich": n_pbmc * len(human) + n_sim,
         "score_disentanglement": per_model,
+        "score_factors": per_model,
         "report": per_model,
-        "summarize": n_d,
+        "summarize": 2,
+        "sweep_summary": 1,
         "all": 1,
     }
     expected["total"] = sum(expected.values())
     assert _job_stats(text) == expected  # no download job: every input is present
-    assert (n_d, n_m, n_l) == (1, 3, 3)  # the default config: pbmc3k; vae, beta4, capacity; 3 libraries
+    # the default config: pbmc3k (3 models, 3 libraries) and a simulated dataset swept over 7 settings x 3 seeds
+    assert (list(config["datasets"]), n_pbmc, len(human), n_sim) == (["pbmc3k", "simulated"], 3, 3, 21)
 
     trained = re.findall(r"rule train_vae:\n(?:\s+\S.*\n)*?\s+wildcards: dataset=(\S+), model=(\S+)\n", text)
-    assert sorted(trained) == sorted((d, m) for d in datasets for m in models)
+    assert sorted(trained) == sorted([("pbmc3k", m) for m in models] + [("simulated", m) for m in sweep_models])
     enriched = set(re.findall(r"output: results/(\S+)/(\S+)/enrichment/(\S+)\.tsv, ", text))
-    assert enriched == {(d, m, lib) for d in datasets for m in models for lib in libraries}
+    assert enriched == ({("pbmc3k", m, lib) for m in models for lib in human}
+                        | {("simulated", m, "simulated_programs") for m in sweep_models})
     # the dry run wrote nothing but Snakemake's metadata
     assert sorted(p.name for p in default_layout.iterdir()) == [".snakemake", "config.yaml", "resources"]
 

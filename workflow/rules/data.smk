@@ -5,7 +5,7 @@
 
 for _kind, _entries in (("dataset", DATASETS), ("gene_sets", LIBRARIES)):
     for _name, _entry in _entries.items():
-        if not needs_download(_name, _entry):
+        if is_generated(_entry) or not needs_download(_name, _entry):
             continue
 
         rule:
@@ -23,6 +23,20 @@ for _kind, _entries in (("dataset", DATASETS), ("gene_sets", LIBRARIES)):
                 "../../envs/pipeline.yaml"
             script:
                 "../scripts/download.py"
+
+
+rule simulate_dataset:
+    output:
+        counts="results/{dataset}/simulation/counts.h5ad",
+        programs="results/{dataset}/simulation/programs.gmt",
+    params:
+        spec=lambda wc: DATASETS[wc.dataset]["simulate"],
+    log:
+        "logs/{dataset}/simulate_dataset.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/simulate_dataset.py"
 
 
 rule load_dataset:

@@ -51,3 +51,24 @@ rule score_disentanglement:
         "../../envs/pipeline.yaml"
     script:
         "../scripts/score_disentanglement.py"
+
+
+rule score_factors:
+    input:
+        unpack(factor_inputs),
+    output:
+        metrics="results/{dataset}/{model}/factor_metrics.tsv",
+        programs="results/{dataset}/{model}/programs.tsv",
+    params:
+        settings=dict(sorted(config["factor_metrics"].items())),
+        labels=lambda wc: DATASETS[wc.dataset]["labels"],
+        target_sum=lambda wc: preprocess_params(wc.dataset)["target_sum"],
+    threads: 1
+    log:
+        "logs/{dataset}/{model}/score_factors.log",
+    benchmark:
+        "benchmarks/runs/{dataset}/{model}/score_factors.tsv"
+    conda:
+        "../../envs/model.yaml"
+    script:
+        "../scripts/score_factors.py"

@@ -29,7 +29,9 @@ rule report:
 rule summarize:
     input:
         scores=model_outputs("results/{dataset}/{model}/disentanglement.tsv"),
+        factor_scores=model_outputs("results/{dataset}/{model}/factor_metrics.tsv"),
         specs=model_outputs("results/{dataset}/{model}/specs.json"),
+        losses=model_outputs("results/{dataset}/{model}/losses.tsv"),
     output:
         report(
             "results/{dataset}/summary.tsv",
@@ -38,10 +40,37 @@ rule summarize:
             labels={"dataset": "{dataset}"},
         ),
     params:
-        models=list(MODELS),
+        models=lambda wc: models_of(wc.dataset),
     log:
         "logs/{dataset}/summarize.log",
     conda:
         "../../envs/pipeline.yaml"
     script:
         "../scripts/summarize.py"
+
+
+rule sweep_summary:
+    input:
+        "results/{dataset}/summary.tsv",
+    output:
+        models="results/{dataset}/sweep/models.tsv",
+        summary=report(
+            "results/{dataset}/sweep/summary.tsv",
+            caption="../report/sweep.rst",
+            category="Sweep",
+            labels={"dataset": "{dataset}", "table": "mean and sd over seeds"},
+        ),
+        figure=report(
+            "results/{dataset}/sweep/metrics.png",
+            caption="../report/sweep.rst",
+            category="Sweep",
+            labels={"dataset": "{dataset}", "figure": "metrics against β"},
+        ),
+    params:
+        models=lambda wc: sweep_of(wc.dataset),
+    log:
+        "logs/{dataset}/sweep_summary.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/sweep_summary.py"

@@ -13,11 +13,17 @@ PCT_MITO = "pct_counts_mt"
 # uns entries
 PREPROCESS_UNS = "preprocess"
 LATENT_UNS = "latent"  # dict: model name, params, kl_per_dim, active, traversal settings
+SIM_UNS = "simulation"  # dict: the simulator's spec and program names (simulated datasets)
 
 # obsm / varm
 LATENT_MEAN = "X_latent"  # posterior mean, cells x dims; `sc.pl.embedding(adata, basis="latent")`
 LATENT_LOGVAR = "latent_logvar"  # posterior log-variance, cells x dims
 TRAVERSAL_EFFECT = "latent_traversal"  # genes x dims: decoded log-expression, high pole minus low pole
+SIM_ACTIVITY = "simulated_activity"  # cells x programs (DataFrame): each true program's activity
+SIM_LOADINGS = "simulated_loadings"  # genes x programs: log-fold change of each gene in each program
+
+# var columns of simulated datasets
+SIM_BASELINE = "simulated_baseline"  # log relative expression of each gene before any program
 
 # keys inside uns[LATENT_UNS] (and PARAMS also inside uns[PREPROCESS_UNS])
 KL_PER_DIM = "kl_per_dim"

@@ -56,7 +56,8 @@ def preprocess(adata: ad.AnnData, *, params: PreprocessParams, source: str = "in
         adata.X = adata.layers[keys.COUNTS_LAYER].copy()
     record = {keys.PARAMS: asdict(params), "n_cells_in": adata.n_obs, "n_genes_in": adata.n_vars}
 
-    adata.var[keys.MITO] = adata.var_names.str.startswith(MITO_PREFIX[params.species])
+    prefix = MITO_PREFIX.get(params.species)  # simulated data have no mitochondrial genes
+    adata.var[keys.MITO] = adata.var_names.str.startswith(prefix) if prefix else False
     sc.pp.calculate_qc_metrics(adata, qc_vars=[keys.MITO], percent_top=None, log1p=False, inplace=True)
     keep = adata.obs["n_genes_by_counts"].to_numpy() >= params.min_genes
     if counts:

@@ -103,21 +103,33 @@ def model_level_scores(scores: pd.DataFrame) -> dict[str, float]:
     return flat
 
 
-def summarize_models(models: list[str], score_paths, spec_paths) -> pd.DataFrame:
-    """One row per model: its parameters, then every model-level score.
+def validation_reconstruction(losses: pd.DataFrame, epoch: int) -> float:
+    """The validation reconstruction error (negative log-likelihood per cell) at ``epoch``.
+
+    Falls back to the training split when no cell was held out.
+    """
+    at = losses[losses["epoch"] == epoch]
+    split = at[at["split"] == "validation"] if (at["split"] == "validation").any() else at[at["split"] == "train"]
+    return float(split["reconstruction"].iloc[0]) if len(split) else float("nan")
+
+
+def summarize_models(models: list[str], score_paths, factor_paths, spec_paths, loss_paths) -> pd.DataFrame:
+    """One row per model: its parameters, its reconstruction error, then every model-level score.
 
     Parameters
     ----------
     models
         Model names, in the order of the paths.
-    score_paths, spec_paths
-        Each model's ``disentanglement.tsv`` and ``specs.json``.
+    score_paths, factor_paths, spec_paths, loss_paths
+        Each model's ``disentanglement.tsv``, ``factor_metrics.tsv``, ``specs.json`` and ``losses.tsv``.
     """
     rows = []
-    for model, score_path, spec_path in zip(models, score_paths, spec_paths):
+    for model, score_path, factor_path, spec_path, loss_path in zip(models, score_paths, factor_paths, spec_paths, loss_paths):
         specs = json.loads(Path(spec_path).read_text())
         params = flat_params(specs)
         row = {"model": model, **{k: params.get(k) for k in SUMMARY_PARAMS}}
+        row["reconstruction_validation"] = validation_reconstruction(pd.read_csv(loss_path, sep="\t"), specs["best_epoch"])
         row.update(model_level_scores(pd.read_csv(score_path, sep="\t")))
+        row.update(model_level_scores(pd.read_csv(factor_path, sep="\t")))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -154,3 +154,36 @@ def embedding(path: Path, coords: np.ndarray, values: np.ndarray, dim: str, basi
     ax.set_title(f"{dim} on {name}", fontsize=10)
     ax.set_aspect("equal", adjustable="datalim")
     return _save(fig, path)
+
+
+def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]], title: str = "") -> Path:
+    """One panel per metric: its value per setting (x, in the table's order), mean ± sd over seeds.
+
+    Parameters
+    ----------
+    table
+        One row per model with a ``setting`` column and one column per metric.
+    metrics
+        ``(column, axis label)`` pairs; columns absent or without a finite value are skipped.
+    """
+    shown = [(m, name) for m, name in metrics if m in table and np.isfinite(pd.to_numeric(table[m], errors="coerce")).any()]
+    settings = list(dict.fromkeys(table["setting"]))
+    ncols = min(4, max(1, len(shown)))
+    nrows = max(1, int(np.ceil(len(shown) / ncols)))
+    fig = _new_figure(3.2 * ncols, 2.5 * nrows + 0.4)
+    x = np.arange(len(settings))
+    for i, (metric, name) in enumerate(shown):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        groups = [pd.to_numeric(table.loc[table["setting"] == s, metric], errors="coerce").dropna().to_numpy(float) for s in settings]
+        for j, values in enumerate(groups):
+            ax.scatter(np.full(len(values), x[j]) + np.linspace(-0.12, 0.12, len(values)), values, s=9, color=INACTIVE_COLOR, zorder=2)
+        means = np.array([v.mean() if len(v) else np.nan for v in groups])
+        sds = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in groups])
+        ax.errorbar(x, means, yerr=sds, color=ACTIVE_COLOR, marker="o", markersize=4, capsize=3, linewidth=1, zorder=3)
+        ax.set_xticks(x, settings, fontsize=7, rotation=45 if len(settings) > 6 else 0)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.spines[["top", "right"]].set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)

@@ -1,0 +1,26 @@
+"""Rule score_factors: metrics of the latent space against known factors (and, on simulated data,
+the BetaVAE/FactorVAE scores on newly simulated cells and the recovery of the true programs)."""
+
+import anndata as ad
+import pandas as pd
+import torch
+
+from disentangle.factor_scoring import score_factors
+from disentangle.intervene import interventional_scores
+from disentangle.runlog import logging_to
+
+with logging_to(snakemake.log[0]) as log:
+    torch.set_num_threads(snakemake.threads)
+    settings = snakemake.params.settings
+    latent = ad.read_h5ad(snakemake.input.latent)
+    terms = pd.read_csv(snakemake.input.terms, sep="\t")
+    tables = score_factors(latent, labels=snakemake.params.labels, terms=terms, settings=settings)
+    if "simulation" in snakemake.input.keys():
+        extra = interventional_scores(ad.read_h5ad(snakemake.input.simulation), snakemake.input.model,
+                                      settings=settings, target_sum=snakemake.params.target_sum)
+        tables["metrics"] = pd.concat([tables["metrics"], extra], ignore_index=True)
+    tables["metrics"].to_csv(snakemake.output.metrics, sep="\t", index=False)
+    tables["programs"].to_csv(snakemake.output.programs, sep="\t", index=False)
+    log.info("factor metrics:\n%s", tables["metrics"].to_string(index=False))
+    if len(tables["programs"]):
+        log.info("true programs:\n%s", tables["programs"].to_string(index=False))
