@@ -349,3 +349,39 @@ def test_index_warns_when_no_gene_set_was_tested(tmp_path, latent, rankings, rep
     write_model_report(out, latent=latent, rankings=rankings, enrichment=None, dimensions=None,
                        model_scores=None, labels=[], fdr=0.05)
     assert "No gene set was tested" in _read(out / "index.html")
+
+
+def test_index_shows_where_each_known_factor_and_true_program_lives(tmp_path, latent, rankings, enrichment, dimensions):
+    factors = pd.DataFrame([
+        {"scope": "factors", "factor": "cell_type", "kind": "discrete", "scored": True, "n_values": 2, "mig_best_dim": "z1",
+         "mig_normalized_mi": 0.912, "mig_gap": 0.804, "dci_best_dim": "z1", "dci_best_share": 0.97,
+         "dci_informativeness_train": 1.0, "dci_informativeness_test": 0.99, "sap_best_dim": "z1", "sap_gap": 0.5,
+         "explicitness_test": 1.0},
+        {"scope": "factors", "factor": "unscored", "kind": "discrete", "scored": False, "n_values": 1, "mig_best_dim": "",
+         "mig_normalized_mi": np.nan, "mig_gap": np.nan, "dci_best_dim": "", "dci_best_share": np.nan,
+         "dci_informativeness_train": np.nan, "dci_informativeness_test": np.nan, "sap_best_dim": "", "sap_gap": np.nan,
+         "explicitness_test": np.nan},
+    ])
+    one_vs_rest = factors.iloc[[0, 0]].assign(scope="one_vs_rest", factor=["cell_type", "cell_type=B"])
+    factors = pd.concat([factors, one_vs_rest], ignore_index=True)  # the first repeats a listed factor
+    programs = pd.DataFrame([{"program": "type=B", "tested": True, "n_dims": 1, "dims": "z1", "own_dimension": "z1",
+                              "own_normalized_mi": 0.95, "recovered_once": True, "in_own_dimension": True},
+                             {"program": "dose", "tested": True, "n_dims": 0, "dims": np.nan, "own_dimension": "z0",
+                              "own_normalized_mi": 0.2, "recovered_once": False, "in_own_dimension": False}])
+    out = tmp_path / "report"
+    write_model_report(out, latent=latent, rankings=rankings, enrichment=enrichment, dimensions=dimensions,
+                       model_scores={"factors.mig": 0.804}, labels=["cell_type"], fdr=0.05,
+                       factors=factors, programs=programs)
+    page = _read(out / "index.html")
+    known = page.split("<h2>Known factors</h2>", 1)[1].split("</table>", 1)[0]
+    assert "<td>cell_type</td>" in known and "<td>z1</td>" in known and "0.91" in known and "0.80" in known
+    assert "unscored" not in known
+    assert known.count("<td>cell_type</td>") == 1 and "<td>cell_type=B <span" in known and "(one vs rest)" in known
+    true_programs = page.split("<h2>True programs</h2>", 1)[1].split("</table>", 1)[0]
+    assert '<tr class="sig">\n<td>type=B</td><td>z1</td>' in true_programs
+    assert "<td>dose</td><td>z0</td>" in true_programs and "—" in true_programs
+    assert "factors.mig" in page
+    # without factor tables (a dataset with no labels) neither section appears
+    write_model_report(tmp_path / "plain", latent=latent, rankings=rankings, enrichment=enrichment,
+                       dimensions=dimensions, model_scores={}, labels=[], fdr=0.05)
+    assert "Known factors" not in _read(tmp_path / "plain/index.html")

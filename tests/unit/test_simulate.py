@@ -141,3 +141,14 @@ def test_h5ad_round_trip_rebuilds_the_simulator(simulated, tmp_path):
 def test_impossible_settings_are_refused(change, message):
     with pytest.raises(ValueError, match=message):
         SimulationSpec.from_config({**CONFIG, **change})
+
+
+def test_three_cyclic_peaks_identify_the_phase_two_are_complements():
+    phase = pd.Series(np.linspace(0, 1, 40, endpoint=False))
+    three = Factor("cycle", "cyclic", peaks=3).activity(phase)
+    angles = 2 * np.pi * np.arange(3) / 3
+    recovered = np.arctan2(three @ np.sin(angles), three @ np.cos(angles)) / (2 * np.pi) % 1
+    np.testing.assert_allclose(recovered, phase, atol=1e-9)
+    two = Factor("cycle", "cyclic", peaks=2).activity(phase)
+    np.testing.assert_allclose(two.sum(axis=1), 1.0)  # one axis: x and 1 - x look the same
+    np.testing.assert_allclose(two[5], two[35])

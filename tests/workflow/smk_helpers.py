@@ -8,11 +8,13 @@ nothing is ever written under the repository's results/, logs/ or .snakemake/.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,6 +60,18 @@ def run_snakemake(workdir: Path, *args: str, timeout: float = 600) -> subprocess
     }
     cmd = [str(SNAKEMAKE), "-s", str(SNAKEFILE), "--directory", str(workdir), *args]
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def run_or_fail(workdir: Path, *args: str) -> Path:
+    """Run Snakemake in ``workdir``; on failure, fail the test with the tail of its output and of
+    each failed rule's log. Returns ``workdir``."""
+    proc = run_snakemake(workdir, *args)
+    if proc.returncode != 0:
+        failed = sorted(set(re.findall(r"Error in rule \S+:\n(?:\s+.*\n)*?\s+log: (\S+)", output_of(proc))))
+        logs = "\n".join(f"--- {p}:\n" + "\n".join((workdir / p).read_text().splitlines()[-15:])
+                         for p in failed if (workdir / p).exists())
+        pytest.fail(f"snakemake {' '.join(args)} exited {proc.returncode}:\n{tail(proc, 40)}\n{logs}", pytrace=False)
+    return workdir
 
 
 def output_of(proc: subprocess.CompletedProcess) -> str:

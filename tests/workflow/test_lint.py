@@ -157,3 +157,20 @@ def test_a_dataset_can_choose_its_gene_set_libraries(tmp_path):
     stats = _job_stats(text)
     assert stats["check_gene_sets"] == 1 and stats["enrich"] == len(config["models"])
     assert "library=panglaodb" not in text and "library=hallmark" in text
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name, dataset", [("pbmc3k_sweep", "pbmc3k"), ("buettner_sweep", "buettner")])
+def test_each_sweep_config_plans_its_sweep_on_its_dataset_only(tmp_path, name, dataset):
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "configs", tmp_path / "configs")
+    (tmp_path / "resources").symlink_to(REPO / "resources", target_is_directory=True)
+    proc = run_snakemake(tmp_path, "-n", "--configfile", f"configs/{name}.yaml")
+    text = output_of(proc)
+    assert proc.returncode == 0, tail(proc, 80)
+    trained = re.findall(r"rule train_vae:\n(?:\s+\S.*\n)*?\s+wildcards: dataset=(\S+), model=(\S+)\n", text)
+    assert {d for d, _ in trained} == {dataset}
+    swept = {m for _, m in trained if re.fullmatch(r"(beta|capacity)\d+_seed\d", m)}
+    assert len(swept) == 21 and "beta16_seed2" in swept and "capacity10_seed0" in swept
+    assert len(trained) - len(swept) == {"pbmc3k": 3, "buettner": 0}[dataset]  # the dataset's own `models`
+    assert _job_stats(text)["sweep_summary"] == 1

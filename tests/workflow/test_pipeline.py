@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from disentangle.keys import ENRICHMENT_COLUMNS
-from smk_helpers import REPO, RULE_LOGS, dataset_entry, libraries, output_of, run_snakemake, small_pbmc, tail, write_config
+from smk_helpers import REPO, RULE_LOGS, dataset_entry, libraries, output_of, run_or_fail, run_snakemake, small_pbmc, tail, write_config
 
 pytestmark = [pytest.mark.workflow, pytest.mark.realdata]
 
@@ -48,13 +48,7 @@ def run(pbmc_path, tmp_path_factory):
         "gene_set_libraries": libraries(),
         "enrichment": {"permutations": 50, "min_size": 5},
     })
-    proc = run_snakemake(workdir, "--cores", "2")
-    if proc.returncode != 0:
-        failed = sorted(set(re.findall(r"Error in rule \S+:\n(?:\s+.*\n)*?\s+log: (\S+)", output_of(proc))))
-        logs = "\n".join(f"--- {p}:\n" + "\n".join((workdir / p).read_text().splitlines()[-15:])
-                         for p in failed if (workdir / p).exists())
-        pytest.fail(f"snakemake --cores 2 exited {proc.returncode}:\n{tail(proc, 40)}\n{logs}", pytrace=False)
-    return workdir
+    return run_or_fail(workdir, "--cores", "2")
 
 
 def out(run: Path, model: str | None = None) -> Path:

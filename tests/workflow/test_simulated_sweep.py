@@ -7,14 +7,13 @@ simulated cells), and that the sweep summary aggregates over seeds.
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from disentangle.io import read_gmt
-from smk_helpers import libraries, output_of, run_snakemake, tail, write_config
+from smk_helpers import libraries, output_of, run_or_fail, run_snakemake, tail, write_config
 
 pytestmark = [pytest.mark.workflow]
 
@@ -38,13 +37,7 @@ def run(tmp_path_factory):
         "enrichment": {"permutations": 50, "min_size": 5},
         "factor_metrics": {"batch_size": 16, "n_train": 20, "n_eval": 10, "n_variance": 200},
     })
-    proc = run_snakemake(workdir, "--cores", "2")
-    if proc.returncode != 0:
-        failed = sorted(set(re.findall(r"log: (logs/\S+)", output_of(proc))))
-        logs = "\n".join(f"--- {p}:\n" + "\n".join((workdir / p).read_text().splitlines()[-15:])
-                         for p in failed if (workdir / p).exists())
-        pytest.fail(f"snakemake exited {proc.returncode}:\n{tail(proc, 40)}\n{logs}", pytrace=False)
-    return workdir
+    return run_or_fail(workdir, "--cores", "2")
 
 
 def test_simulation_writes_counts_and_its_programs(run):

@@ -58,6 +58,7 @@ rule score_factors:
         unpack(factor_inputs),
     output:
         metrics="results/{dataset}/{model}/factor_metrics.tsv",
+        factors="results/{dataset}/{model}/factors.tsv",
         programs="results/{dataset}/{model}/programs.tsv",
     params:
         settings=dict(sorted(config["factor_metrics"].items())),

@@ -5,6 +5,9 @@ rule report:
         enrichment=enrichment_tables,
         scores="results/{dataset}/{model}/disentanglement.tsv",
         dimensions="results/{dataset}/{model}/dimensions.tsv",
+        factor_metrics="results/{dataset}/{model}/factor_metrics.tsv",
+        factors="results/{dataset}/{model}/factors.tsv",
+        programs="results/{dataset}/{model}/programs.tsv",
     output:
         report(
             directory("results/{dataset}/{model}/report"),

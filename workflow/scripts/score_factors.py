@@ -20,7 +20,9 @@ with logging_to(snakemake.log[0]) as log:
                                       settings=settings, target_sum=snakemake.params.target_sum)
         tables["metrics"] = pd.concat([tables["metrics"], extra], ignore_index=True)
     tables["metrics"].to_csv(snakemake.output.metrics, sep="\t", index=False)
+    tables["factors"].to_csv(snakemake.output.factors, sep="\t", index=False)
     tables["programs"].to_csv(snakemake.output.programs, sep="\t", index=False)
     log.info("factor metrics:\n%s", tables["metrics"].to_string(index=False))
+    log.info("per factor:\n%s", tables["factors"].to_string(index=False))
     if len(tables["programs"]):
         log.info("true programs:\n%s", tables["programs"].to_string(index=False))

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import keys
-from .metrics import categorical_mig, dimension_table, geneset_scores, label_auroc, label_capture, term_table
+from .metrics import categorical_mig, dimension_table, factor_kinds, geneset_scores, label_auroc, label_capture, term_table
+from .metrics.factors import CONTINUOUS
 from .specs import flat_params
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,15 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
 
 
 def _label_tables(latent: ad.AnnData, labels: list[str]) -> dict[str, pd.DataFrame]:
+    """Category capture of each discrete label; continuous ones (float columns: a dose, a phase)
+    have no categories and are scored in ``factor_metrics.tsv`` instead."""
     tables = {}
+    kinds = factor_kinds(latent.obs[list(labels)])
     for label in labels:
         column = latent.obs[label]
+        if kinds[label] == CONTINUOUS:
+            log.info("label %s is continuous: no categories to capture here (see factor_metrics.tsv)", label)
+            continue
         if column.nunique() < 2:
             log.warning("label %s has fewer than two categories; not scored", label)
             continue

@@ -12,7 +12,10 @@ Factors (the columns of ``obs``) set program activities:
   cells of that level; the program is named ``{factor}={level}``.
 - ``continuous`` (a dose in [0, 1]): one program ``{factor}``, activity = the value.
 - ``cyclic`` (a cycle-like phase in [0, 1)): ``peaks`` programs ``{factor}_phase{j}``, activity
-  (1 + cos 2π(phase − j/peaks)) / 2, e.g. an S-like and a G2/M-like program half a cycle apart.
+  (1 + cos 2π(phase − j/peaks)) / 2, e.g. G1-, S- and G2/M-like programs a third of a cycle apart.
+  Three or more peaks span the circle (the activities hold both cos and sin of the phase), so
+  the phase is identifiable; two peaks half a cycle apart are exact complements (one axis,
+  phases x and 1 − x indistinguishable), and one peak is a single cosine.
 
 Factors are drawn through a Gaussian copula, so pairs can be correlated (``correlations``) while
 each keeps its marginal (uniform for continuous/cyclic, ``proportions`` for categorical).
@@ -47,7 +50,7 @@ class Factor:
     effect: float = 1.5
     levels: int = 2
     proportions: tuple[float, ...] | None = None
-    peaks: int = 2
+    peaks: int = 3
 
     def __post_init__(self):
         if self.kind not in KINDS:

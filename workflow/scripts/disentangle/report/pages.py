@@ -22,6 +22,8 @@ from .. import __version__, keys
 from . import plots
 from .tables import (
     dimension_summary,
+    factor_rows,
+    program_rows,
     dimension_terms,
     fmt_fixed,
     fmt_num,
@@ -124,6 +126,8 @@ def write_model_report(
     top_genes: int = 20,
     top_terms: int = 15,
     title: str | None = None,
+    factors: pd.DataFrame | None = None,
+    programs: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write the static HTML report of one model into ``outdir``.
 
@@ -153,6 +157,12 @@ def write_model_report(
         Genes shown per pole, terms shown per dimension.
     title
         Page title; default ``"{dataset} / {model}"`` from ``uns``.
+    factors
+        ``factors.tsv`` of rule score_factors: per known factor (and scope), the dimension of
+        most mutual information and of largest DCI importance; shown as "Known factors".
+    programs
+        ``programs.tsv`` (simulated data): per true program, its own dimension and the
+        dimensions where the enrichment found it; shown as "True programs".
 
     Returns
     -------
@@ -253,6 +263,8 @@ def write_model_report(
         dims=index_rows,
         kl_figure=f"{FIGURES}/{kl_path.name}",
         n_tested=int(enrichment[keys.TERM].nunique()) if keys.TERM in enrichment else 0,
+        factors=factor_rows(factors),
+        programs=program_rows(programs),
     )
     written.append(_write_text(index_path, html))
     return written

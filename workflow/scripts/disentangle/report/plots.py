@@ -159,6 +159,8 @@ def embedding(path: Path, coords: np.ndarray, values: np.ndarray, dim: str, basi
 def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]], title: str = "") -> Path:
     """One panel per metric: its value per setting (x, in the table's order), mean ± sd over seeds.
 
+    Settings named ``"{family}={value}"`` (``β=4``, ``C=10``) are joined by a line within a family only.
+
     Parameters
     ----------
     table
@@ -168,6 +170,7 @@ def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]]
     """
     shown = [(m, name) for m, name in metrics if m in table and np.isfinite(pd.to_numeric(table[m], errors="coerce")).any()]
     settings = list(dict.fromkeys(table["setting"]))
+    families = [str(setting).split("=")[0] for setting in settings]  # "β=4" -> "β", "C=10" -> "C"
     ncols = min(4, max(1, len(shown)))
     nrows = max(1, int(np.ceil(len(shown) / ncols)))
     fig = _new_figure(3.2 * ncols, 2.5 * nrows + 0.4)
@@ -179,7 +182,10 @@ def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]]
             ax.scatter(np.full(len(values), x[j]) + np.linspace(-0.12, 0.12, len(values)), values, s=9, color=INACTIVE_COLOR, zorder=2)
         means = np.array([v.mean() if len(v) else np.nan for v in groups])
         sds = np.array([v.std(ddof=1) if len(v) > 1 else 0.0 for v in groups])
-        ax.errorbar(x, means, yerr=sds, color=ACTIVE_COLOR, marker="o", markersize=4, capsize=3, linewidth=1, zorder=3)
+        for family in dict.fromkeys(families):  # a line within β settings and within C settings, none across
+            at = np.array([f == family for f in families])
+            ax.errorbar(x[at], means[at], yerr=sds[at], color=ACTIVE_COLOR, marker="o", markersize=4, capsize=3,
+                        linewidth=1, zorder=3)
         ax.set_xticks(x, settings, fontsize=7, rotation=45 if len(settings) > 6 else 0)
         ax.set_title(name, fontsize=9)
         ax.tick_params(axis="y", labelsize=7)

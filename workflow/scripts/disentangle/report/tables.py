@@ -184,3 +184,42 @@ def dimension_summary(dimensions: pd.DataFrame | None, dim: str, fdr: float) -> 
         "kl": row.get("kl"),
         "active": row.get("active"),
     }
+
+
+def factor_rows(factors: pd.DataFrame | None) -> list[dict]:
+    """The "Known factors" rows: per factor (and scope), where it lives and how well it is told.
+
+    ``factors`` is ``factors.tsv`` (:data:`disentangle.metrics.summary.DETAIL_COLUMNS` and a
+    ``scope``); factors that were not scored are left out, and so are one-vs-rest rows of a
+    factor already listed (a continuous factor is the same factor in both scopes).
+    """
+    if factors is None or factors.empty:
+        return []
+    shown = factors[factors["scored"].astype(bool)]
+    listed = set(shown.loc[shown["scope"] != "one_vs_rest", "factor"])
+    shown = shown[(shown["scope"] != "one_vs_rest") | ~shown["factor"].isin(listed)]
+    rows = []
+    for row in shown.to_dict("records"):
+        rows.append({
+            "scope": "one vs rest" if row["scope"] == "one_vs_rest" else "factor",
+            "factor": str(row["factor"]), "kind": str(row["kind"]), "n_values": fmt_num(row["n_values"]),
+            "mig_dim": DASH if _is_missing(row["mig_best_dim"]) else str(row["mig_best_dim"]),
+            "normalized_mi": fmt_fixed(row["mig_normalized_mi"], 2), "gap": fmt_fixed(row["mig_gap"], 2),
+            "dci_dim": DASH if _is_missing(row["dci_best_dim"]) else str(row["dci_best_dim"]),
+            "dci_share": fmt_fixed(row["dci_best_share"], 2),
+            "informativeness": fmt_fixed(row["dci_informativeness_test"], 2),
+            "explicitness": fmt_fixed(row["explicitness_test"], 2),
+        })
+    return rows
+
+
+def program_rows(programs: pd.DataFrame | None) -> list[dict]:
+    """The "True programs" rows (simulated data): each program's own dimension and where the
+    enrichment found it; ``programs`` is ``programs.tsv``."""
+    if programs is None or programs.empty:
+        return []
+    return [{"program": str(row["program"]), "own_dimension": str(row["own_dimension"]),
+             "normalized_mi": fmt_fixed(row["own_normalized_mi"], 2), "n_dims": fmt_num(int(row["n_dims"])),
+             "dims": DASH if _is_missing(row["dims"]) or not str(row["dims"]) else str(row["dims"]),
+             "recovered": bool(row["in_own_dimension"]), "once": bool(row["recovered_once"])}
+            for row in programs.to_dict("records")]
