@@ -381,6 +381,11 @@ def test_index_shows_where_each_known_factor_and_true_program_lives(tmp_path, la
     assert '<tr class="sig">\n<td>type=B</td><td>z1</td>' in true_programs
     assert "<td>dose</td><td>z0</td>" in true_programs and "—" in true_programs
     assert "factors.mig" in page
+    z1 = _read(out / "dim_1.html")  # the dimension pages say which factors and programs they carry
+    assert "Known factors carried</dt><dd>cell_type (MI / H 0.91, gap 0.80)" in z1
+    assert "type=B (significant here)" in z1
+    assert "Known factors carried" not in _read(out / "dim_0.html")
+    assert "dose" in _read(out / "dim_0.html") and "dose (significant here)" not in _read(out / "dim_0.html")
     # without factor tables (a dataset with no labels) neither section appears
     write_model_report(tmp_path / "plain", latent=latent, rankings=rankings, enrichment=enrichment,
                        dimensions=dimensions, model_scores={}, labels=[], fdr=0.05)

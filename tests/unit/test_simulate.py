@@ -137,6 +137,11 @@ def test_h5ad_round_trip_rebuilds_the_simulator(simulated, tmp_path):
     ({"factors": {"a": {"kind": "continuous"}, "b": {"kind": "continuous"}, "c": {"kind": "continuous"}},
       "correlations": [["a", "b", 0.9], ["b", "c", 0.9], ["a", "c", -0.9]]}, "positive definite"),
     ({"factors": {"a": {"kind": "wavy"}}}, "kind must be"),
+    ({"correlations": [["dose", "dose", 0.5]]}, "pairs a factor with itself"),
+    ({"correlations": [["dose", "cell_type", 0.5], ["cell_type", "dose", 0.2]]}, "given twice"),
+    ({"factors": {"cycle": {"kind": "cyclic"}, "cycle_phase0": {"kind": "continuous"}}}, "named twice"),
+    ({"factors": {"t": {"kind": "categorical", "levels": 703}}}, "at most 702 levels"),
+    ({"factors": {"t": {"kind": "categorical", "levels": 3, "proportions": [0.5, 0.5]}}}, "3 numbers summing to 1"),
 ])
 def test_impossible_settings_are_refused(change, message):
     with pytest.raises(ValueError, match=message):

@@ -1,6 +1,7 @@
 # Config validation (schema defaults filled in, then the constraints a schema cannot express)
 # and input functions. No other logic.
 import re
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -29,6 +30,20 @@ SWEEP = config.get("sweep", {})
 # A simulated dataset is written by rule simulate_dataset and read like any h5ad; its true gene
 # programs become a gene-set library of its own, and its factors its labels.
 SIMULATED = [name for name, entry in DATASETS.items() if "simulate" in entry]
+# The simulator's own checks (programs fit in the genes, a valid correlation, ...) run here too,
+# so an impossible simulation stops before any job. A Snakemake without the pipeline's packages
+# (rule environments from --sdm conda) leaves them to rule simulate_dataset.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+try:
+    from disentangle.simulate import SimulationSpec
+except ImportError:
+    SimulationSpec = None
+for _name in SIMULATED:
+    if SimulationSpec is not None:
+        try:
+            SimulationSpec.from_config(DATASETS[_name]["simulate"])
+        except ValueError as error:
+            raise ValueError(f"config.yaml: datasets.{_name}.simulate: {error}") from None
 for _name in SIMULATED:
     _entry = DATASETS[_name]
     _library = f"{_name}_programs"
@@ -74,6 +89,10 @@ for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
 def sweep_models(sweep):
     """The models of a β / capacity sweep, by name: every β and every capacity, at every seed."""
     models, training = {}, sweep["training"]
+    for values, key in ((sweep["betas"], "betas"), (sweep["capacities"], "capacities"), (sweep["seeds"], "seeds")):
+        names = [f"{v:g}" for v in values]
+        if len(set(names)) < len(names):
+            raise ValueError(f"config.yaml: sweep.{key} {values} repeats a value (model names use 6 significant digits: {names})")
     for seed in sweep["seeds"]:
         for beta in sweep["betas"]:
             models[f"beta{beta:g}_seed{seed}"] = {**training, "objective": "beta", "beta": float(beta), "seed": seed}
@@ -109,10 +128,17 @@ def sweep_of(dataset):
     """The sweep models of a dataset (empty when it is not swept)."""
     return list(SWEEP_MODELS) if dataset in SWEEP.get("datasets", []) else []
 
+
 RUN_DATASETS = config.get("run_datasets", list(DATASETS))
 for _name in RUN_DATASETS:
     if _name not in DATASETS:
         raise ValueError(f"config.yaml: run_datasets names {_name!r}, which is not under datasets: {list(DATASETS)}")
+    if not models_of(_name):
+        raise ValueError(
+            f"config.yaml: dataset {_name} gets no model: its `models` list is empty and it is not in "
+            f"sweep.datasets {SWEEP.get('datasets', [])} (or the sweep has no betas and no capacities). "
+            "List models for it, add it to sweep.datasets, or leave it out of run_datasets."
+        )
 for _name, _entry in DATASETS.items():
     for _library in _entry.get("gene_set_libraries", []):
         if _library not in LIBRARIES:

@@ -39,6 +39,7 @@ from scipy.stats import norm
 from . import keys
 
 KINDS = ("categorical", "continuous", "cyclic")
+MAX_LEVELS = 26 + 26 * 26  # level names A ... Z, AA ... ZZ
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Factor:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"factor {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind == "categorical" and self.levels > MAX_LEVELS:
+            raise ValueError(f"factor {self.name}: at most {MAX_LEVELS} levels (named A ... ZZ), got {self.levels}")
         if self.kind == "categorical" and self.proportions is not None:
             if len(self.proportions) != self.levels or not np.isclose(sum(self.proportions), 1.0):
                 raise ValueError(f"factor {self.name}: proportions must be {self.levels} numbers summing to 1")
@@ -113,6 +116,10 @@ class SimulationSpec:
         names = [f.name for f in self.factors]
         if len(set(names)) != len(names):
             raise ValueError(f"factor names must be unique, got {names}")
+        repeated = sorted({p for p in self.programs if self.programs.count(p) > 1})
+        if repeated:
+            raise ValueError(f"programs {repeated} are named twice (a factor named like another's program, "
+                             "e.g. 'cycle_phase0' beside a cyclic 'cycle'): rename the factor")
         if len(self.programs) * self.program_size > self.n_genes:
             raise ValueError(f"{len(self.programs)} programs of {self.program_size} genes do not fit in {self.n_genes} genes: "
                              "raise n_genes or lower program_size")
@@ -145,10 +152,16 @@ class SimulationSpec:
         """Copula correlation between factors; must be positive definite."""
         index = {f.name: i for i, f in enumerate(self.factors)}
         corr = np.eye(len(self.factors))
+        seen = set()
         for a, b, rho in self.correlations:
             for name in (a, b):
                 if name not in index:
                     raise ValueError(f"correlation names factor {name!r}, which is not among {list(index)}")
+            if a == b:
+                raise ValueError(f"correlation [{a}, {b}, {rho}] pairs a factor with itself: name two different factors")
+            if frozenset((a, b)) in seen:
+                raise ValueError(f"the correlation of {a} and {b} is given twice: keep one")
+            seen.add(frozenset((a, b)))
             corr[index[a], index[b]] = corr[index[b], index[a]] = rho
         if np.linalg.eigvalsh(corr).min() <= 0:
             raise ValueError(f"the factor correlations {list(self.correlations)} are not a valid (positive definite) correlation")

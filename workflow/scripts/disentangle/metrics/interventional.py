@@ -81,7 +81,9 @@ def beta_vae_score(sample_factors: SampleFactors, represent: Represent, *, batch
 
     Differences from disentanglement_lib: 500 / 300 points by default instead of 10000 / 5000,
     since each point costs ``2 * batch_size`` simulated cells; all points are drawn before
-    ``represent`` is called, in chunks (rows must be independent).
+    ``represent`` is called, in chunks (rows must be independent); scikit-learn's current default
+    (multinomial, lbfgs) logistic regression with ``max_iter=1000``, where the reference took the
+    default of its time.
 
     Returns
     -------
@@ -127,7 +129,8 @@ def factor_vae_score(sample_factors: SampleFactors, represent: Represent, *, bat
     dimension both accuracies are 0, as in the reference.
 
     Differences from disentanglement_lib: 500 / 300 points by default instead of 10000 / 5000
-    (each point costs ``batch_size`` simulated cells); ``n_active_dims`` is the number of active
+    (each point costs ``batch_size`` simulated cells), and 5000 cells for the global variances
+    instead of 10000; ``n_active_dims`` is the number of active
     dimensions (the reference reports the number of all dimensions); points are drawn before
     ``represent`` is called, in chunks (rows must be independent).
 

@@ -199,6 +199,7 @@ def write_model_report(
     label_cols = _label_columns(latent, labels)
     bases = _embedding_bases(latent)
     names = [keys.dim_name(k) for k in range(n_dims)]
+    factor_table, program_table = factor_rows(factors), program_rows(programs)
     written: list[Path] = []
     index_rows = []
 
@@ -247,6 +248,8 @@ def write_model_report(
             label_figures=label_figures,
             label_notes=label_notes,
             embedding_figures=embedding_figures,
+            carried=[f for f in factor_table if f["mig_dim"] == name],
+            own_programs=[p for p in program_table if p["own_dimension"] == name],
         )
         written.append(_write_text(outdir / f"dim_{k}.html", html))
 
@@ -263,8 +266,8 @@ def write_model_report(
         dims=index_rows,
         kl_figure=f"{FIGURES}/{kl_path.name}",
         n_tested=int(enrichment[keys.TERM].nunique()) if keys.TERM in enrichment else 0,
-        factors=factor_rows(factors),
-        programs=program_rows(programs),
+        factors=factor_table,
+        programs=program_table,
     )
     written.append(_write_text(index_path, html))
     return written
