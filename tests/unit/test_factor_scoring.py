@@ -93,3 +93,16 @@ def test_continuous_labels_are_not_captured_as_categories(tmp_path):
     scopes = set(result["scores"]["scope"])
     assert "label:cell_type" in scopes and "label:dose" not in scopes
     assert result["dimensions"].set_index("dimension").loc["z1", "best_label"] in ("A", "C")  # its two poles
+
+
+def test_label_capture_ignores_a_collapsed_copy_of_the_cell_type_dimension(tmp_path):
+    latent = _latent()
+    del latent.obsm[keys.SIM_ACTIVITY]
+    codes = latent.obsm[keys.LATENT_MEAN].copy()
+    codes[:, 2] = 1e-3 * codes[:, 1] + 1e-7 * np.random.default_rng(3).normal(size=N)  # inactive, same bins as z1
+    latent.obsm[keys.LATENT_MEAN] = codes
+    latent.write_h5ad(tmp_path / "latent.h5ad")
+    result = score_model(tmp_path / "latent.h5ad", [], fdr=0.05, labels=["cell_type"])
+    assert set(result["labels"]["best_dim"]) <= {"z0", "z1"}
+    mig = result["scores"].set_index(["scope", "metric"])["value"][("label:cell_type", "mig")]
+    assert mig > 0.5  # counted, the copy would tie with z1 and close the gap to ~0

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import keys
+from .factor_scoring import active_codes
 from .metrics import categorical_mig, dimension_table, factor_kinds, geneset_scores, label_auroc, label_capture, term_table
 from .metrics.factors import CONTINUOUS
 from .specs import flat_params
@@ -45,7 +46,7 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     Returns
     -------
     dict of tables: ``scores`` (scope, metric, value: gene-set scores per library and pooled,
-    label scores per label column, latent statistics), ``dimensions`` (one row per dimension),
+    label scores per label column on the active dimensions, latent statistics), ``dimensions`` (one row per dimension),
     ``terms`` (one row per tested term), ``labels`` (one row per label category).
     """
     latent = ad.read_h5ad(latent_path, backed="r")  # obs, obsm and uns suffice; X stays on disk
@@ -57,13 +58,14 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     scores = [geneset_scores(terms)]
     scores.append(pd.DataFrame({"scope": "latent", "metric": ["n_latent", "n_active", "kl_total"],
                                 "value": [len(kl), int(active.sum()), float(kl.sum())]}))
-    capture = _label_tables(latent, labels)
+    codes, names = active_codes(latent)  # label capture on the active dimensions, as factor_metrics.tsv
+    capture = _label_tables(latent, labels, codes)
     for label, table in capture.items():
         scored = table[table["scored"]]
         scores.append(pd.DataFrame({
             "scope": f"label:{label}",
             "metric": ["mig", "mean_category_gap", "mean_normalized_mi", "n_categories"],
-            "value": [categorical_mig(latent.obsm[keys.LATENT_MEAN], latent.obs[label]),
+            "value": [categorical_mig(codes, latent.obs[label]),
                       scored["gap"].mean(), scored["normalized_mi"].mean(), len(scored)],
         }))
     first_label = next(iter(capture), None)
@@ -72,13 +74,13 @@ def score_model(latent_path, enrichment_paths, *, fdr: float, labels: list[str])
     label_rows = pd.concat([t.reset_index().assign(label=name) for name, t in capture.items()], ignore_index=True) if capture else pd.DataFrame(
         columns=LABEL_COLUMNS)
     if not label_rows.empty:
-        label_rows["best_dim"] = label_rows["best_dim"].map(keys.dim_name)
+        label_rows["best_dim"] = label_rows["best_dim"].map(lambda k: names[int(k)])
         label_rows = label_rows[LABEL_COLUMNS]
     latent.file.close()
     return {"scores": pd.concat(scores, ignore_index=True), "dimensions": dimensions, "terms": terms, "labels": label_rows}
 
 
-def _label_tables(latent: ad.AnnData, labels: list[str]) -> dict[str, pd.DataFrame]:
+def _label_tables(latent: ad.AnnData, labels: list[str], codes: np.ndarray) -> dict[str, pd.DataFrame]:
     """Category capture of each discrete label; continuous ones (float columns: a dose, a phase)
     have no categories and are scored in ``factor_metrics.tsv`` instead."""
     tables = {}
@@ -91,7 +93,7 @@ def _label_tables(latent: ad.AnnData, labels: list[str]) -> dict[str, pd.DataFra
         if column.nunique() < 2:
             log.warning("label %s has fewer than two categories; not scored", label)
             continue
-        tables[label] = label_capture(latent.obsm[keys.LATENT_MEAN], column)
+        tables[label] = label_capture(codes, column)
     return tables
 
 
