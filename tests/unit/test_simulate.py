@@ -142,6 +142,7 @@ def test_h5ad_round_trip_rebuilds_the_simulator(simulated, tmp_path):
     ({"factors": {"cycle": {"kind": "cyclic"}, "cycle_phase0": {"kind": "continuous"}}}, "named twice"),
     ({"factors": {"t": {"kind": "categorical", "levels": 703}}}, "at most 702 levels"),
     ({"factors": {"t": {"kind": "categorical", "levels": 3, "proportions": [0.5, 0.5]}}}, "3 numbers summing to 1"),
+    ({"factors": {"d": {"kind": "continuous", "proportions": [0.5, 0.5]}}}, "categorical factors only"),
 ])
 def test_impossible_settings_are_refused(change, message):
     with pytest.raises(ValueError, match=message):

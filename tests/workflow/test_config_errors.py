@@ -37,10 +37,10 @@ def _set(path, value):
     return mutate
 
 
-def _simulated(spec):
-    """The dataset made a simulation (no path, format or species): only ``spec`` can be wrong."""
+def _simulated(spec, **entry):
+    """The dataset made a simulation (no path, format or species): only ``spec`` (or ``entry``) can be wrong."""
     def mutate(config):
-        config["datasets"]["tiny"] = {"simulate": spec}
+        config["datasets"]["tiny"] = {"simulate": spec, **entry}
     return mutate
 
 
@@ -89,6 +89,9 @@ CASES = [
      ["config.yaml: datasets.tiny.simulate: 1 programs of 30 genes do not fit in 20 genes: raise n_genes or lower program_size"]),
     ("simulation_correlation_with_itself", _simulated({"factors": {"dose": {"kind": "continuous"}}, "correlations": [["dose", "dose", 0.5]]}),
      ["datasets.tiny.simulate: correlation [dose, dose, 0.5] pairs a factor with itself"]),
+    ("simulated_label_not_a_factor", _simulated({"factors": {"dose": {"kind": "continuous"}}}, labels=["dosage"]),
+     ["datasets.tiny.labels names ['dosage'], which are not factors of its simulation ['dose']"]),
+    ("run_datasets_empty", _set(["run_datasets"], []), ["run_datasets is empty, so there is nothing to build"]),
     ("dataset_without_models", _set(["datasets", "tiny", "models"], []),
      ["dataset tiny gets no model: its `models` list is empty"]),
     ("sweep_betas_equal_as_names", _set(["sweep"], {"datasets": ["tiny"], "betas": [1, 1.0000001]}),

@@ -50,6 +50,12 @@ for _name in SIMULATED:
     LIBRARIES[_library] = {"path": f"results/{_name}/simulation/programs.gmt", "species": "simulated", "source_format": "gmt"}
     _entry.update(path=f"results/{_name}/simulation/counts.h5ad", format="h5ad", species="simulated", values="counts")
     _entry["labels"] = _entry.get("labels") or list(_entry["simulate"]["factors"])
+    _unknown = [label for label in _entry["labels"] if label not in _entry["simulate"]["factors"]]
+    if _unknown:
+        raise ValueError(
+            f"config.yaml: datasets.{_name}.labels names {_unknown}, which are not factors of its simulation "
+            f"{list(_entry['simulate']['factors'])}: list factors only, or leave labels out (all factors)"
+        )
     _entry.setdefault("gene_set_libraries", [_library])
 
 
@@ -130,6 +136,8 @@ def sweep_of(dataset):
 
 
 RUN_DATASETS = config.get("run_datasets", list(DATASETS))
+if not RUN_DATASETS:
+    raise ValueError("config.yaml: run_datasets is empty, so there is nothing to build: name datasets, or remove the key (all)")
 for _name in RUN_DATASETS:
     if _name not in DATASETS:
         raise ValueError(f"config.yaml: run_datasets names {_name!r}, which is not under datasets: {list(DATASETS)}")

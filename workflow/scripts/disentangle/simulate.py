@@ -56,6 +56,8 @@ class Factor:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"factor {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind != "categorical" and self.proportions is not None:
+            raise ValueError(f"factor {self.name}: proportions apply to categorical factors only, not {self.kind}")
         if self.kind == "categorical" and self.levels > MAX_LEVELS:
             raise ValueError(f"factor {self.name}: at most {MAX_LEVELS} levels (named A ... ZZ), got {self.levels}")
         if self.kind == "categorical" and self.proportions is not None:
