@@ -124,15 +124,14 @@ for _name, _entry in DATASETS.items():
 ALL_MODELS = {**MODELS, **SWEEP_MODELS}
 
 
-def models_of(dataset):
-    """The models trained on a dataset: its `models` (default, all of `models`), then the sweep's."""
-    own = DATASETS[dataset].get("models", list(MODELS))
-    return own + (list(SWEEP_MODELS) if dataset in SWEEP.get("datasets", []) else [])
-
-
 def sweep_of(dataset):
     """The sweep models of a dataset (empty when it is not swept)."""
     return list(SWEEP_MODELS) if dataset in SWEEP.get("datasets", []) else []
+
+
+def models_of(dataset):
+    """The models trained on a dataset: its `models` (default, all of `models`), then the sweep's."""
+    return DATASETS[dataset].get("models", list(MODELS)) + sweep_of(dataset)
 
 
 RUN_DATASETS = config.get("run_datasets", list(DATASETS))
