@@ -39,13 +39,12 @@ try:
 except ImportError:
     SimulationSpec = None
 for _name in SIMULATED:
+    _entry = DATASETS[_name]
     if SimulationSpec is not None:
         try:
-            SimulationSpec.from_config(DATASETS[_name]["simulate"])
+            SimulationSpec.from_config(_entry["simulate"])
         except ValueError as error:
             raise ValueError(f"config.yaml: datasets.{_name}.simulate: {error}") from None
-for _name in SIMULATED:
-    _entry = DATASETS[_name]
     _library = f"{_name}_programs"
     LIBRARIES[_library] = {"path": f"results/{_name}/simulation/programs.gmt", "species": "simulated", "source_format": "gmt"}
     _entry.update(path=f"results/{_name}/simulation/counts.h5ad", format="h5ad", species="simulated", values="counts")

@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import keys
 from .metrics.summary import DETAIL_COLUMNS
-from .metrics import discretize, factor_report, mutual_info_matrix, one_vs_rest, unsupervised_metrics
+from .metrics import discrete_factors, factor_report, mutual_info_gap, one_vs_rest, unsupervised_metrics
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,9 @@ def program_recovery(codes: np.ndarray, activity: pd.DataFrame, terms: pd.DataFr
     (dimensions where the program is significant), ``recovered_once`` (exactly one),
     ``in_own_dimension`` (exactly one, and it is the own dimension).
     """
-    binned = np.column_stack([_discrete_activity(activity[p].to_numpy(float), n_bins) for p in activity.columns])
-    mi = mutual_info_matrix(discretize(codes, n_bins), binned)
-    entropy = np.array([mutual_info_matrix(binned[:, [j]], binned[:, [j]])[0, 0] for j in range(binned.shape[1])])
+    # activities are float: binned like any continuous factor (a 0/1 level keeps its two values)
+    information = mutual_info_gap(codes, discrete_factors(activity.astype(float), n_bins), n_bins=n_bins)
+    mi, entropy = information["mi"], information["entropy"]
     names = names or [keys.dim_name(k) for k in range(codes.shape[1])]
     hits = terms.set_index(keys.TERM) if len(terms) else pd.DataFrame(columns=["n_dims", "dims"])
     rows = []
@@ -83,13 +83,6 @@ def program_recovery(codes: np.ndarray, activity: pd.DataFrame, terms: pd.DataFr
                      "own_normalized_mi": float(mi[:, j].max() / entropy[j]) if entropy[j] > 0 else float("nan"),
                      "recovered_once": n_dims == 1, "in_own_dimension": n_dims == 1 and dims == own})
     return pd.DataFrame(rows, columns=PROGRAM_COLUMNS)
-
-
-def _discrete_activity(values: np.ndarray, n_bins: int) -> np.ndarray:
-    """A binary activity (a categorical level) as is; a graded one in equal-width bins."""
-    if np.isin(values, (0.0, 1.0)).all():
-        return values.astype(int)
-    return discretize(values[:, None], n_bins)[:, 0]
 
 
 def active_codes(latent: ad.AnnData) -> tuple[np.ndarray, list[str]]:
