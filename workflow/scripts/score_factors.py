@@ -12,9 +12,10 @@ from disentangle.runlog import logging_to
 with logging_to(snakemake.log[0]) as log:
     torch.set_num_threads(snakemake.threads)
     settings = snakemake.params.settings
-    latent = ad.read_h5ad(snakemake.input.latent)
+    latent = ad.read_h5ad(snakemake.input.latent, backed="r")  # obs, obsm and uns suffice; X stays on disk
     terms = pd.read_csv(snakemake.input.terms, sep="\t")
     tables = score_factors(latent, labels=snakemake.params.labels, terms=terms, settings=settings)
+    latent.file.close()
     if "simulation" in snakemake.input.keys():
         extra = interventional_scores(ad.read_h5ad(snakemake.input.simulation), snakemake.input.model,
                                       settings=settings, target_sum=snakemake.params.target_sum)
