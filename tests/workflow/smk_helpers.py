@@ -32,6 +32,7 @@ RULE_LOGS = {
     "check_labels": "logs/{dataset}/check_labels.log",
     "preprocess": "logs/{dataset}/preprocess.log",
     "train_vae": "logs/{dataset}/{model}/train_vae.log",
+    "plot_training": "logs/{dataset}/{model}/plot_training.log",
     "export_latent": "logs/{dataset}/{model}/export_latent.log",
     "rank_genes": "logs/{dataset}/{model}/rank_genes.log",
     "enrich": "logs/{dataset}/{model}/enrich_{library}.log",

@@ -1,4 +1,4 @@
-"""The whole Snakefile on a tiny config: 400 PBMC cells, two models, 3 epochs, two local gene-set libraries.
+"""The whole Snakefile on a tiny config: 400 PBMC cells, a model per objective, 3 epochs, two local gene-set libraries.
 
 Snakemake runs once per module (about a minute on 2 cores) in a temporary working directory; the
 tests then check every output's content, every log, and that a second dry run has nothing to do.
@@ -29,7 +29,16 @@ EPOCHS = 3
 MODELS = {
     "beta1": {"objective": "beta", "beta": 1.0},
     "capacity": {"objective": "capacity", "gamma": 50.0, "capacity_max": 5.0, "capacity_steps": 20},
+    "tcvae": {"objective": "tcvae", "beta": 6.0},
+    "factorvae": {"objective": "factorvae", "gamma": 10.0, "discriminator_hidden": 32},
+    # LDVAE-like: linear decoder, zero-inflated NB, batch norm and dropout in the encoder
+    "ldvae_zinb": {"objective": "beta", "beta": 1.0, "decoder": "linear", "likelihood": "zinb", "norm": "batch",
+                   "dropout": 0.1},
 }
+ARCH_KEYS = ("decoder", "likelihood", "norm", "dropout")
+# the terms each objective logs beside loss, reconstruction, kl and elbo_loss
+OBJECTIVE_TERMS = {"beta": set(), "capacity": {"capacity_gap"}, "tcvae": {"mi", "tc", "dw_kl"},
+                   "factorvae": {"tc", "discriminator_loss", "discriminator_accuracy"}}
 LIBRARIES = ["panglaodb", "cell_cycle"]
 
 
@@ -64,7 +73,7 @@ def source_cells(pbmc_path) -> pd.DataFrame:
 @pytest.mark.parametrize("model", MODELS)
 def test_every_output_exists(run, model):
     m = out(run, model)
-    expected = ["model.pt", "specs.json", "losses.tsv", "latent.h5ad", "rankings.tsv", "disentanglement.tsv",
+    expected = ["model.pt", "specs.json", "losses.tsv", "training.png", "latent.h5ad", "rankings.tsv", "disentanglement.tsv",
                 "dimensions.tsv", "terms.tsv", "labels.tsv", "report/index.html"]
     expected += [f"report/dim_{k}.html" for k in range(N_LATENT)]
     for lib in LIBRARIES:
@@ -119,6 +128,10 @@ def test_latent_h5ad(run, latents, source_cells, model):
     assert kl.shape == (N_LATENT,)
     assert np.isfinite(kl).all() and (kl >= 0).all(), kl
     assert latent.uns["latent"]["model"] == model
+    linear = MODELS[model].get("decoder") == "linear"
+    assert ("latent_loadings" in latent.varm) == linear
+    if linear:
+        assert latent.varm["latent_loadings"].shape == (N_TOP_GENES, N_LATENT)
     # labels carried over, cell by cell
     assert set(latent.obs_names) <= set(source_cells.index)
     assert (latent.obs["cell_type"].astype(str) == source_cells.loc[latent.obs_names, "cell_type"].astype(str)).all()
@@ -162,15 +175,21 @@ def test_rankings(run, latents, model):
 @pytest.mark.parametrize("model", MODELS)
 def test_losses(run, model):
     losses = pd.read_csv(out(run, model) / "losses.tsv", sep="\t")
+    assert list(losses.columns) == ["epoch", "split", "step", "term", "value"]
     assert set(losses["split"]) == {"train", "validation"}
+    assert np.isfinite(losses["value"]).all()
+    wide = losses.pivot_table(index=["split", "epoch"], columns="term", values="value")
     for split in ("train", "validation"):
-        assert losses.loc[losses["split"] == split, "epoch"].tolist() == list(range(1, EPOCHS + 1)), split
-    kl_columns = [c for c in losses.columns if re.fullmatch(r"kl_z\d+", c)]
-    assert kl_columns == [f"kl_z{k}" for k in range(N_LATENT)]
-    values = losses[["loss", "reconstruction", "kl", *kl_columns]].to_numpy(float)
-    assert np.isfinite(values).all()
-    assert (losses[kl_columns].to_numpy() >= 0).all()
-    np.testing.assert_allclose(losses[kl_columns].sum(axis=1), losses["kl"], rtol=1e-4)
+        assert wide.loc[split].index.tolist() == list(range(1, EPOCHS + 1)), split
+    kl_columns = [f"kl_z{k}" for k in range(N_LATENT)]
+    assert (wide[kl_columns].to_numpy() >= 0).all()
+    np.testing.assert_allclose(wide[kl_columns].sum(axis=1), wide["kl"], rtol=1e-4)
+    objective = MODELS[model]["objective"]
+    logged = set(losses.loc[losses["split"] == "train", "term"])
+    assert {"loss", "reconstruction", "kl", "elbo_loss", "lr", "kl_weight"} | OBJECTIVE_TERMS[objective] <= logged
+    log = (run / "logs" / DATASET / model / "train_vae.log").read_text()
+    assert len(re.findall(rf"epoch \d+/{EPOCHS} \| train: .*\| validation: .*KL/dim \[.*\]  active \d+/{N_LATENT}", log)) == EPOCHS
+    assert not (out(run, model) / "training_state.pt").exists()  # removed once the model is written
 
 
 def _pins() -> dict[str, str]:
@@ -187,11 +206,15 @@ def _pins() -> dict[str, str]:
 def test_specs(run, latents, model):
     specs = json.loads((out(run, model) / "specs.json").read_text())
     assert specs["genes"] == list(latents[model].var_names)
-    assert specs["objective"] == MODELS[model]
+    given = {k: v for k, v in MODELS[model].items() if k not in ARCH_KEYS}
+    assert given.items() <= specs["objective"].items()
+    assert {k: specs["architecture"][k] for k in ARCH_KEYS if k in MODELS[model]} == \
+        {k: v for k, v in MODELS[model].items() if k in ARCH_KEYS}
     assert specs["architecture"]["n_latent"] == N_LATENT
     assert specs["architecture"]["n_hidden"] == 32
     assert specs["architecture"]["n_input"] == N_TOP_GENES
-    assert specs["architecture"]["likelihood"] == "nb"
+    assert specs["architecture"]["likelihood"] == MODELS[model].get("likelihood", "nb")
+    assert specs["device"] == "cpu" and specs["resumed_from_epoch"] == 0
     assert specs["training"]["epochs"] == EPOCHS
     assert specs["n_cells"] == latents[model].n_obs
     assert specs["n_train_cells"] + specs["n_validation_cells"] == specs["n_cells"]

@@ -237,7 +237,7 @@ SWEEP_OUTPUTS = ["models.tsv", "summary.tsv", "metrics.png"]
 def all_targets():
     """The summary and, per model, everything a user opens: kept as targets so that a deleted
     intermediate (a model killed mid-training) is rebuilt rather than silently missing."""
-    per_model = ["model.pt", "specs.json", "losses.tsv", "latent.h5ad", "rankings.tsv", "disentanglement.tsv",
+    per_model = ["model.pt", "specs.json", "losses.tsv", "training.png", "latent.h5ad", "rankings.tsv", "disentanglement.tsv",
                  "factor_metrics.tsv", "report"]
     targets = []
     for dataset in RUN_DATASETS:

@@ -6,8 +6,10 @@ rule train_vae:
         specs="results/{dataset}/{model}/specs.json",
         losses="results/{dataset}/{model}/losses.tsv",
     params:
-        settings=lambda wc: model_params(wc.model),
+        settings=lambda wc: {**model_params(wc.model), "active_kl": config["traversal"]["active_kl"]},
         values=lambda wc: DATASETS[wc.dataset]["values"],
+        # not an output: it outlives a killed job, and a rerun resumes from it (removed on success)
+        checkpoint="results/{dataset}/{model}/training_state.pt",
     threads: 1
     log:
         "logs/{dataset}/{model}/train_vae.log",
@@ -17,6 +19,26 @@ rule train_vae:
         "../../envs/model.yaml"
     script:
         "../scripts/train_vae.py"
+
+
+rule plot_training:
+    input:
+        losses="results/{dataset}/{model}/losses.tsv",
+        specs="results/{dataset}/{model}/specs.json",
+    output:
+        report(
+            "results/{dataset}/{model}/training.png",
+            caption="../report/training.rst",
+            category="Training",
+            subcategory="{dataset}",
+            labels={"model": "{model}", "figure": "training curves"},
+        ),
+    log:
+        "logs/{dataset}/{model}/plot_training.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/plot_training.py"
 
 
 rule export_latent:

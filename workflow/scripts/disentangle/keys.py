@@ -19,6 +19,7 @@ SIM_UNS = "simulation"  # dict: the simulator's spec and program names (simulate
 LATENT_MEAN = "X_latent"  # posterior mean, cells x dims; `sc.pl.embedding(adata, basis="latent")`
 LATENT_LOGVAR = "latent_logvar"  # posterior log-variance, cells x dims
 TRAVERSAL_EFFECT = "latent_traversal"  # genes x dims: decoded log-expression, high pole minus low pole
+DECODER_LOADINGS = "latent_loadings"  # genes x dims: weights of a linear decoder (LDVAE), when it has one
 SIM_ACTIVITY = "simulated_activity"  # cells x programs (DataFrame): each true program's activity
 SIM_LOADINGS = "simulated_loadings"  # genes x programs: log-fold change of each gene in each program
 

@@ -23,30 +23,53 @@ from .specs import flat_params
 
 log = logging.getLogger(__name__)
 
-ARCH_KEYS = ("n_latent", "n_hidden", "n_layers")
-TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "validation_fraction", "early_stopping_patience", "seed")
+ARCH_KEYS = ("n_latent", "n_hidden", "n_layers", "norm", "dropout", "decoder")
+TRAINING_KEYS = tuple(vae.TrainingConfig.__dataclass_fields__)
 
 
 def resolve_likelihood(likelihood: str, values: str) -> str:
     """``auto`` -> negative binomial for counts, Gaussian otherwise; a count likelihood needs counts."""
     if likelihood == "auto":
         return "nb" if values == "counts" else "gaussian"
-    if likelihood == "nb" and values != "counts":
-        raise InputError("config.yaml", "likelihood nb needs raw counts but the dataset has values: log_expression",
+    if likelihood in vae.COUNT_LIKELIHOODS and values != "counts":
+        raise InputError("config.yaml", f"likelihood {likelihood} needs raw counts but the dataset has values: log_expression",
                          "set likelihood: gaussian (or auto) for this model")
     return likelihood
 
 
+def check_counts(x, source, likelihood: str) -> None:
+    """Raise unless ``x`` holds non-negative integers, as a count likelihood needs.
+
+    Parameters
+    ----------
+    x
+        The training matrix (sparse or dense).
+    source
+        The file it came from, for the message.
+    likelihood
+        The count likelihood asked for.
+    """
+    values = x.data if hasattr(x, "data") and hasattr(x, "indptr") else np.asarray(x).ravel()
+    negative = int((values < 0).sum())
+    fractional = int((values != np.round(values)).sum())
+    if negative or fractional or not np.isfinite(values).all():
+        example = [float(f"{v:.4g}") for v in values[(values < 0) | (values != np.round(values))][:3]]
+        raise InputError(source, f"likelihood {likelihood} needs non-negative integer counts, but layers['counts'] holds "
+                         f"{negative} negative and {fractional} non-integer values (e.g. {example})",
+                         "give raw counts (values: counts), or set likelihood: gaussian for log-scale data")
+
+
 def training_matrix(adata: ad.AnnData, likelihood: str):
-    """The HVG matrix the model sees: raw counts for NB, X otherwise (CSR when sparse)."""
+    """The HVG matrix the model sees: raw counts for count likelihoods, X otherwise (CSR when sparse)."""
     hvg = adata.var[keys.HVG].to_numpy() if keys.HVG in adata.var else np.ones(adata.n_vars, bool)
     sub = adata[:, hvg]
-    x = sub.layers[keys.COUNTS_LAYER] if likelihood == "nb" else sub.X
+    x = sub.layers[keys.COUNTS_LAYER] if likelihood in vae.COUNT_LIKELIHOODS else sub.X
     x = x.tocsr() if hasattr(x, "tocsr") else np.asarray(x)
     return x, list(sub.var_names)
 
 
-def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts") -> tuple[vae.TrainingResult, dict]:
+def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts", source="preprocessed data",
+                checkpoint_path=None) -> tuple[vae.TrainingResult, dict]:
     """Train one β-VAE on a preprocessed AnnData.
 
     Parameters
@@ -57,6 +80,10 @@ def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts") ->
         One model's config: objective and its parameters, architecture and training keys.
     values
         ``counts`` or ``log_expression``: picks the likelihood when it is ``auto``.
+    source
+        The file ``adata`` was read from, for error messages.
+    checkpoint_path
+        Training state saved during training and resumed from (see :func:`disentangle.vae.train`).
 
     Returns
     -------
@@ -64,15 +91,17 @@ def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts") ->
     """
     likelihood = resolve_likelihood(settings.get("likelihood", "auto"), values)
     x, genes = training_matrix(adata, likelihood)
+    if likelihood in vae.COUNT_LIKELIHOODS:
+        check_counts(x, source, likelihood)
     if x.shape[0] < 2:
         raise InputError("preprocessed data", f"only {x.shape[0]} cells left to train on", "relax the QC thresholds")
     arch = vae.Architecture(n_input=len(genes), likelihood=likelihood, **{k: settings[k] for k in ARCH_KEYS if k in settings})
     if arch.n_latent >= arch.n_input:
         log.warning("%d latent dimensions for %d genes: most dimensions can only collapse", arch.n_latent, arch.n_input)
     config = vae.TrainingConfig(**{k: settings[k] for k in TRAINING_KEYS if k in settings})
-    objective = vae.make_objective(**settings)
+    objective = vae.make_objective({"n_latent": arch.n_latent, **settings})
     log.info("training on %d cells x %d genes: %s, %s, %s", x.shape[0], len(genes), arch, objective.params(), config)
-    result = vae.train(x, arch, objective, config)
+    result = vae.train(x, arch, objective, config, checkpoint_path=checkpoint_path)
     specs = {
         "architecture": arch.to_dict(),
         "objective": objective.params(),
@@ -84,13 +113,15 @@ def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts") ->
         "n_validation_cells": int(len(result.validation_cells)),
         "best_epoch": int(result.best_epoch),
         "epochs_run": int(result.history[-1]["epoch"]),
+        "resumed_from_epoch": int(result.resumed_from),
+        "device": result.device,
         "versions": library_versions(),
     }
     return result, specs
 
 
 def write_training_outputs(result: vae.TrainingResult, specs: dict, *, model_path, specs_path, losses_path) -> None:
-    """Write model.pt (weights + gene order), specs.json and losses.tsv (one row per epoch and split).
+    """Write model.pt (weights + gene order), specs.json and losses.tsv (long: epoch, split, step, term, value).
 
     Parameters
     ----------
@@ -101,7 +132,7 @@ def write_training_outputs(result: vae.TrainingResult, specs: dict, *, model_pat
     """
     vae.save_checkpoint(model_path, result.model, specs["genes"])
     Path(specs_path).write_text(json.dumps(specs, indent=2))
-    pd.DataFrame(result.history).to_csv(losses_path, sep="\t", index=False)
+    pd.DataFrame(vae.long_rows(result.history)).to_csv(losses_path, sep="\t", index=False)
 
 
 def export_latent(
@@ -129,7 +160,8 @@ def export_latent(
 
     Slots written: ``obsm["X_latent"]`` (posterior means; ``sc.pl.embedding(a, basis="latent")``),
     ``obsm["latent_logvar"]``, ``varm["latent_traversal"]`` (genes x dims, decoded log-expression
-    change from the low to the high pole), ``uns["latent"]`` (model specs, ``kl_per_dim`` over
+    change from the low to the high pole), ``varm["latent_loadings"]`` (linear decoders only: genes x dims
+    weights, on the logit scale for count likelihoods), ``uns["latent"]`` (model specs, ``kl_per_dim`` over
     all cells, ``active`` = KL > ``active_kl``, traversal reference and ranges). X and obs are
     those of ``adata`` (log-normalised expression, annotations carried over).
     """
@@ -149,6 +181,8 @@ def export_latent(
     latent.obsm[keys.LATENT_MEAN] = mean
     latent.obsm[keys.LATENT_LOGVAR] = logvar
     latent.varm[keys.TRAVERSAL_EFFECT] = effects
+    if model.loadings() is not None:
+        latent.varm[keys.DECODER_LOADINGS] = model.loadings().astype(np.float64)
     latent.uns[keys.LATENT_UNS] = {
         "model": specs.get("wildcards", {}).get("model", ""),
         "dataset": specs.get("wildcards", {}).get("dataset", ""),

@@ -19,7 +19,8 @@ from .specs import flat_params
 log = logging.getLogger(__name__)
 
 LABEL_COLUMNS = ["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"]
-SUMMARY_PARAMS = ["objective", "beta", "gamma", "capacity_max", "capacity_steps", "n_latent", "likelihood", "seed", "best_epoch"]
+SUMMARY_PARAMS = ["objective", "beta", "gamma", "alpha", "tc_estimator", "capacity_max", "capacity_steps", "n_latent",
+                  "likelihood", "decoder", "seed", "best_epoch"]
 
 
 def read_enrichment(paths) -> pd.DataFrame:
@@ -115,11 +116,12 @@ def model_level_scores(scores: pd.DataFrame) -> dict[str, float]:
 def validation_reconstruction(losses: pd.DataFrame, epoch: int) -> float:
     """The validation reconstruction error (negative log-likelihood per cell) at ``epoch``.
 
-    Falls back to the training split when no cell was held out.
+    ``losses`` is a model's long-format ``losses.tsv``. Falls back to the training split when
+    no cell was held out.
     """
-    at = losses[losses["epoch"] == epoch]
+    at = losses[(losses["epoch"] == epoch) & (losses["term"] == "reconstruction")]
     split = at[at["split"] == "validation"] if (at["split"] == "validation").any() else at[at["split"] == "train"]
-    return float(split["reconstruction"].iloc[0]) if len(split) else float("nan")
+    return float(split["value"].iloc[0]) if len(split) else float("nan")
 
 
 def summarize_models(models: list[str], score_paths, factor_paths, spec_paths, loss_paths) -> pd.DataFrame:

@@ -22,13 +22,14 @@ ACTIVE_COLOR = "#3b6ea5"
 INACTIVE_COLOR = "#b8b8b8"
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (folders made) and free it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fig.savefig(path, format="png")
@@ -41,7 +42,7 @@ def kl_bar(path: Path, names: list[str], kl: np.ndarray, active: np.ndarray,
            threshold: float | None = None) -> Path:
     """Bar plot of KL (nats) per dimension; inactive dimensions grey, activity threshold dashed."""
     k = len(names)
-    fig = _new_figure(min(max(4.0, 0.3 * k + 1.5), 16.0), 3.2)
+    fig = new_figure(min(max(4.0, 0.3 * k + 1.5), 16.0), 3.2)
     ax = fig.add_subplot()
     colors = [ACTIVE_COLOR if a else INACTIVE_COLOR for a in active]
     ax.bar(np.arange(k), np.nan_to_num(np.asarray(kl, float)), color=colors)
@@ -56,7 +57,7 @@ def kl_bar(path: Path, names: list[str], kl: np.ndarray, active: np.ndarray,
     ax.set_ylabel("KL (nats per cell)")
     ax.set_title("KL per latent dimension (grey: inactive)", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def by_label(path: Path, values: np.ndarray, label: pd.Series, dim: str) -> Path | None:
@@ -87,7 +88,7 @@ def by_label(path: Path, values: np.ndarray, label: pd.Series, dim: str) -> Path
     data = [groups.get_group(c).to_numpy() for c in order]
 
     n = len(order)
-    fig = _new_figure(6.0, min(max(2.0, 0.32 * n + 1.2), 14.0))
+    fig = new_figure(6.0, min(max(2.0, 0.32 * n + 1.2), 14.0))
     ax = fig.add_subplot()
     ax.boxplot(data, orientation="horizontal", showfliers=False, widths=0.6,
                medianprops={"color": "#c0392b", "linewidth": 1.5},
@@ -108,12 +109,12 @@ def by_label(path: Path, values: np.ndarray, label: pd.Series, dim: str) -> Path
         title += f" ({dropped} rarer categories not shown)"
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _continuous(path: Path, vals: np.ndarray, x: np.ndarray, dim: str, name: str) -> Path:
     idx = _subsample(len(vals))
-    fig = _new_figure(5.0, 4.0)
+    fig = new_figure(5.0, 4.0)
     ax = fig.add_subplot()
     ax.scatter(x[idx], vals[idx], s=3, alpha=0.4, color=ACTIVE_COLOR, linewidths=0,
                rasterized=True)
@@ -121,7 +122,7 @@ def _continuous(path: Path, vals: np.ndarray, x: np.ndarray, dim: str, name: str
     ax.set_ylabel(f"{dim} (posterior mean)")
     ax.set_title(f"{dim} against {name}", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _subsample(n: int) -> np.ndarray:
@@ -140,7 +141,7 @@ def embedding(path: Path, coords: np.ndarray, values: np.ndarray, dim: str, basi
     idx = _subsample(len(values))
     lim = float(np.percentile(np.abs(values), 99)) if len(values) else 1.0
     lim = lim if lim > 0 else 1.0
-    fig = _new_figure(5.2, 4.4)
+    fig = new_figure(5.2, 4.4)
     ax = fig.add_subplot()
     size = float(np.clip(3e4 / max(len(idx), 1), 1.0, 30.0))
     sc = ax.scatter(coords[idx, 0], coords[idx, 1], c=values[idx], cmap="RdBu_r",
@@ -153,7 +154,7 @@ def embedding(path: Path, coords: np.ndarray, values: np.ndarray, dim: str, basi
     ax.set_yticks([])
     ax.set_title(f"{dim} on {name}", fontsize=10)
     ax.set_aspect("equal", adjustable="datalim")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]], title: str = "") -> Path:
@@ -173,7 +174,7 @@ def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]]
     families = [str(setting).split("=")[0] for setting in settings]  # "β=4" -> "β", "C=10" -> "C"
     ncols = min(4, max(1, len(shown)))
     nrows = max(1, int(np.ceil(len(shown) / ncols)))
-    fig = _new_figure(3.2 * ncols, 2.5 * nrows + 0.4)
+    fig = new_figure(3.2 * ncols, 2.5 * nrows + 0.4)
     x = np.arange(len(settings))
     for i, (metric, name) in enumerate(shown):
         ax = fig.add_subplot(nrows, ncols, i + 1)
@@ -192,4 +193,4 @@ def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]]
         ax.spines[["top", "right"]].set_visible(False)
     if title:
         fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -1,4 +1,4 @@
-"""Save and load trained models with their gene order (weights-only, safe to load)."""
+"""Trained models with their gene order, and mid-training states to resume from (weights-only, safe to load)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,19 @@ from pathlib import Path
 import torch
 
 from .model import Architecture, BetaVAE
+
+
+def atomic_save(payload: dict, path: str | Path) -> None:
+    """``torch.save`` to a temporary name, then rename: the file is either complete or absent."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def save_checkpoint(path: str | Path, model: BetaVAE, genes: list[str]) -> None:
@@ -25,21 +38,22 @@ def save_checkpoint(path: str | Path, model: BetaVAE, genes: list[str]) -> None:
     """
     if len(genes) != model.arch.n_input:
         raise ValueError(f"{len(genes)} genes given for a model of {model.arch.n_input} inputs")
-    payload = {"state_dict": model.state_dict(), "architecture": model.arch.to_dict(), "genes": list(map(str, genes))}
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)  # atomic: the checkpoint is either complete or absent
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    atomic_save({"state_dict": state, "architecture": model.arch.to_dict(), "genes": list(map(str, genes))}, path)
 
 
 def load_checkpoint(path: str | Path) -> tuple[BetaVAE, list[str]]:
-    """Rebuild a model (in eval mode) and its gene order from :func:`save_checkpoint`'s file."""
+    """Rebuild a model (in eval mode, on CPU) and its gene order from :func:`save_checkpoint`'s file."""
     payload = torch.load(path, map_location="cpu", weights_only=True)
     model = BetaVAE(Architecture(**payload["architecture"]))
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return model, list(payload["genes"])
+
+
+def load_training_state(path: str | Path | None, fingerprint: str) -> dict | None:
+    """The state saved by a training with the same ``fingerprint``, or None (absent or other settings)."""
+    if path is None or not Path(path).exists():
+        return None
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    return state if state.get("fingerprint") == fingerprint else None

@@ -1,27 +1,69 @@
-"""The training loop: minibatches straight from a (sparse) matrix, Adam, held-out validation cells."""
+"""The training loop: minibatches from a (sparse) matrix, Adam, validation, early stopping, resumable."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
+from .batching import dense_rows, minibatches, split_cells
+from .checkpoint import atomic_save, load_training_state
+from .history import EpochStats, epoch_line
 from .model import Architecture, BetaVAE
-from .objectives import Objective, gaussian_kl
+from .objectives import Objective
 
 log = logging.getLogger(__name__)
+
+LR_SCHEDULES = ("none", "plateau", "cosine")
+DEVICES = ("cpu", "cuda")
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss term became NaN or infinite; the message names the epoch, the split and the term."""
+
+    def __init__(self, epoch: int, step: int, split: str, term: str, value: float, learning_rate: float):
+        super().__init__(
+            f"training diverged at epoch {epoch} (optimiser step {step}, {split} split): the {term} term became "
+            f"{value}. Fix: lower learning_rate (now {learning_rate:g}), set gradient_clip (e.g. 10), or check "
+            "the input for extreme values."
+        )
+        self.epoch, self.term = epoch, term
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
     """Optimisation settings (the network's sizes live in :class:`Architecture`).
 
-    ``early_stopping_patience`` epochs without a better validation ELBO (reconstruction + KL)
-    stop training and restore the best weights; 0 trains all ``epochs``. Patience counts only
-    once the objective's schedule (the capacity ramp) is done.
+    Parameters
+    ----------
+    epochs, batch_size, learning_rate, validation_fraction, seed
+        As usual; ``seed`` fixes the weights, the split, the minibatch order and every sample.
+    early_stopping_patience
+        Epochs without a better validation ELBO (reconstruction + KL) before training stops and
+        restores the best weights; 0 trains all ``epochs``. It counts only once the objective's
+        schedule (capacity ramp) and the KL warm-up are done.
+    kl_warmup
+        Fraction of ``epochs`` over which the regulariser's weight rises linearly from 0 to 1, so
+        the warm-up ends within the run whatever the data size (0: none).
+    lr_schedule, lr_factor, lr_patience
+        ``none``; ``plateau``: multiply the learning rate by ``lr_factor`` after ``lr_patience``
+        epochs without a better validation ELBO (after the schedules); ``cosine``: anneal to 0 over ``epochs``.
+    gradient_clip
+        Maximum gradient norm (0: no clipping).
+    checkpoint_every
+        Save the whole training state every this many epochs (0: never), so that a killed run
+        resumes where it was; does not change the result.
+    device
+        ``cuda`` when available, else (with a warning) ``cpu``.
+    active_kl
+        A dimension with more KL (nats) is counted active in the epoch log lines.
     """
 
     epochs: int = 200
@@ -30,6 +72,22 @@ class TrainingConfig:
     validation_fraction: float = 0.1
     early_stopping_patience: int = 15
     seed: int = 0
+    kl_warmup: float = 0.0
+    lr_schedule: str = "none"
+    lr_factor: float = 0.5
+    lr_patience: int = 5
+    gradient_clip: float = 0.0
+    checkpoint_every: int = 10
+    device: str = "cpu"
+    active_kl: float = 0.05
+
+    def __post_init__(self):
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}; known: {LR_SCHEDULES}")
+        if self.device not in DEVICES:
+            raise ValueError(f"unknown device {self.device!r}; known: {DEVICES}")
+        if not 0 <= self.kl_warmup <= 1:
+            raise ValueError(f"kl_warmup is a fraction of the epochs in [0, 1], got {self.kl_warmup}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,132 +102,236 @@ class TrainingResult:
     train_cells: np.ndarray
     validation_cells: np.ndarray
     best_epoch: int
+    resumed_from: int = 0
+    device: str = "cpu"
 
 
-def split_cells(n_cells: int, validation_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random train/validation split of cell indices; at least one training cell is kept.
+@dataclass
+class _LoopState:
+    """Everything besides the modules that a resumed run needs to continue exactly."""
 
-    Returns
-    -------
-    train, validation
-        Sorted index arrays; ``round(n_cells * validation_fraction)`` validation cells.
-    """
-    order = np.random.default_rng(seed).permutation(n_cells)
-    n_val = min(int(round(n_cells * validation_fraction)), n_cells - 1)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-
-def dense_rows(x, rows: np.ndarray) -> torch.Tensor:
-    """Rows of a scipy sparse matrix or numpy array as a dense float32 tensor."""
-    block = x[rows]
-    block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-    return torch.from_numpy(np.ascontiguousarray(block, dtype=np.float32))
+    epoch: int = 0
+    step: int = 0
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    best_loss: float = float("inf")
+    best_state: dict | None = None
 
 
-class _EpochStats:
-    """Cell-weighted sums of the loss terms over one pass."""
-
-    def __init__(self, n_latent: int):
-        self.n = 0
-        self.sums = {"loss": 0.0, "reconstruction": 0.0, "kl": 0.0}
-        self.kl_dims = np.zeros(n_latent)
-        self.extra: dict = {}
-
-    def add(self, rec, n: int) -> None:
-        self.n += n
-        self.sums["loss"] += rec.total.item() * n
-        self.sums["reconstruction"] += rec.reconstruction.item() * n
-        self.sums["kl"] += rec.kl.item() * n
-        self.kl_dims += rec.kl_per_dim.detach().numpy() * n
-        self.extra = rec.extra
-
-    def row(self, epoch: int, split: str, step: int) -> dict:
-        row = {"epoch": epoch, "split": split, "step": step}
-        row.update({k: v / self.n for k, v in self.sums.items()})
-        row["elbo_loss"] = row["reconstruction"] + row["kl"]
-        row.update({f"kl_z{k}": v / self.n for k, v in enumerate(self.kl_dims)})
-        row.update(self.extra)
-        return row
+def resolve_device(requested: str) -> torch.device:
+    """``cuda`` if asked for and available, else ``cpu`` (with a warning when cuda was asked for)."""
+    if requested == "cuda":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        log.warning("device: cuda was asked for but torch sees no CUDA device; training on the CPU")
+    return torch.device("cpu")
 
 
-def _batches(cells: np.ndarray, batch_size: int):
-    for start in range(0, len(cells), batch_size):
-        yield cells[start : start + batch_size]
+def fingerprint(x, arch: Architecture, objective: Objective, config: TrainingConfig) -> str:
+    """A hash of the data and every setting that changes the result (a checkpoint of another run is ignored)."""
+    h = hashlib.sha256()
+    settings = {k: v for k, v in config.to_dict().items() if k not in ("checkpoint_every", "device", "active_kl")}
+    h.update(json.dumps([arch.to_dict(), objective.params(), settings, list(x.shape)], sort_keys=True).encode())
+    parts = (x.data, x.indices, x.indptr) if hasattr(x, "indptr") else (np.asarray(x),)
+    for part in parts:
+        h.update(np.ascontiguousarray(part).tobytes())
+    return h.hexdigest()
 
 
-def _pass(model, objective, x, cells, *, batch_size, step, generator, optimizer=None):
-    """One pass over ``cells``; trains when an optimizer is given. Returns stats and the step."""
-    stats = _EpochStats(model.arch.n_latent)
-    for rows in _batches(cells, batch_size):
-        batch = dense_rows(x, rows)
-        with torch.set_grad_enabled(optimizer is not None):
-            mean, logvar, _, decoded = model(batch, generator)
-            recon = model.likelihood.nll(batch, decoded, batch.sum(1, keepdim=True))
-            rec = objective(recon, gaussian_kl(mean, logvar), step)
-        if optimizer is not None:
-            optimizer.zero_grad()
-            rec.total.backward()
-            optimizer.step()
-            step += 1
-        stats.add(rec, batch.shape[0])
-    return stats, step
+def _make_scheduler(optimizer, config: TrainingConfig):
+    if config.lr_schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=config.lr_factor, patience=config.lr_patience)
+    if config.lr_schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
+    return None
 
 
-def train(x, arch: Architecture, objective: Objective, config: TrainingConfig) -> TrainingResult:
-    """Train a :class:`BetaVAE` on ``x`` (cells x genes, counts for the NB likelihood).
+class _Trainer:
+    """One training run's modules, RNGs and loop state; :meth:`run` trains, resuming when it can."""
+
+    def __init__(self, x, arch: Architecture, objective: Objective, config: TrainingConfig):
+        self.x, self.arch, self.objective, self.config = x, arch, objective, config
+        self.device = resolve_device(config.device)
+        torch.manual_seed(config.seed)
+        self.model = BetaVAE(arch).to(self.device)
+        objective.to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
+        self.scheduler = _make_scheduler(self.optimizer, config)
+        self.rng = np.random.default_rng(config.seed)
+        self.generator = torch.Generator(self.device).manual_seed(config.seed)
+        self.val_generator = torch.Generator(self.device)
+        self.train_cells, self.val_cells = split_cells(x.shape[0], config.validation_fraction, config.seed)
+        if len(self.train_cells) < 2:
+            raise ValueError(f"{len(self.train_cells)} training cell(s): at least 2 are needed")
+        self.steps_per_epoch = len(minibatches(self.train_cells, config.batch_size))
+        self.warmup_steps = round(config.kl_warmup * config.epochs * self.steps_per_epoch)
+        self.state = _LoopState()
+        self.fingerprint = fingerprint(x, arch, objective, config)
+        self._check_sizes()
+
+    def _check_sizes(self) -> None:
+        config, n_train = self.config, len(self.train_cells)
+        if config.batch_size > n_train:
+            log.warning("batch_size %d exceeds the %d training cells: one minibatch of %d cells per epoch",
+                        config.batch_size, n_train, n_train)
+        if n_train % config.batch_size == 1 and n_train > 1:
+            log.info("%d training cells leave a last minibatch of one cell; it joins the previous one", n_train)
+        total_steps = config.epochs * self.steps_per_epoch
+        if self.objective.schedule_steps() > total_steps:
+            log.warning("the objective's schedule needs %d optimiser steps but %d epochs of %d steps give %d: "
+                        "it will not end within the run (lower capacity_steps or raise epochs)",
+                        self.objective.schedule_steps(), config.epochs, self.steps_per_epoch, total_steps)
+
+    def kl_weight(self, step: int) -> float:
+        return min(1.0, step / self.warmup_steps) if self.warmup_steps else 1.0
+
+    def _pass(self, cells: np.ndarray, split: str, epoch: int, generator, train: bool) -> EpochStats:
+        stats = EpochStats(self.arch.n_latent)
+        for rows in minibatches(cells, self.config.batch_size):
+            batch = dense_rows(self.x, rows, self.device)
+            with torch.set_grad_enabled(train):
+                fwd = self.model(batch, generator, n_data=len(cells))
+                rec = self.objective(fwd, self.state.step, self.kl_weight(self.state.step))
+            for name, value in {"loss": rec.total, **rec.terms}.items():
+                if not torch.isfinite(value):
+                    raise TrainingDiverged(epoch, self.state.step, split, name, value.item(), self.config.learning_rate)
+            updates = {}
+            if train:
+                self.optimizer.zero_grad()
+                rec.total.backward()
+                if self.config.gradient_clip:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.gradient_clip)
+                self.optimizer.step()
+                updates = self.objective.update(fwd, self.state.step)
+                self.state.step += 1
+            stats.add(rec, len(rows), updates)
+        return stats
+
+    def _epoch(self, epoch: int) -> list[dict]:
+        lr = self.optimizer.param_groups[0]["lr"]
+        self.model.train()
+        order = self.rng.permutation(self.train_cells)
+        rows = [self._pass(order, "train", epoch, self.generator, train=True).row(epoch, "train", self.state.step, lr)]
+        if len(self.val_cells):
+            self.model.eval()
+            self.val_generator.manual_seed(self.config.seed + 1)
+            stats = self._pass(self.val_cells, "validation", epoch, self.val_generator, train=False)
+            rows.append(stats.row(epoch, "validation", self.state.step, lr))
+        return rows
+
+    def _schedules_done(self) -> bool:
+        return self.objective.schedule_done(self.state.step) and self.state.step >= self.warmup_steps
+
+    def _should_stop(self, epoch: int, monitored: float) -> bool:
+        """Track the best epoch; True when early stopping ends training."""
+        config, state = self.config, self.state
+        if not (config.early_stopping_patience and len(self.val_cells) and self._schedules_done()):
+            state.best_epoch = epoch
+            return False
+        if monitored < state.best_loss:
+            state.best_epoch, state.best_loss = epoch, monitored
+            state.best_state = copy.deepcopy(self.model.state_dict())
+            return False
+        return epoch - state.best_epoch >= config.early_stopping_patience
+
+    def _step_scheduler(self, monitored: float) -> None:
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            if self._schedules_done():
+                self.scheduler.step(monitored)
+        elif self.scheduler is not None:
+            self.scheduler.step()
+
+    def save(self, path: Path) -> None:
+        """Write the whole training state at the end of the current epoch."""
+        atomic_save({
+            "fingerprint": self.fingerprint,
+            "loop": {**vars(self.state)},
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {},
+            "objective": self.objective.state_dict(),
+            "rng": {"numpy": self.rng.bit_generator.state, "generator": self.generator.get_state(),
+                    "torch": torch.get_rng_state()},
+        }, path)
+
+    def resume(self, path: Path | None) -> int:
+        """Restore a saved state of this same run; returns the epoch it had finished (0: none)."""
+        saved = load_training_state(path, self.fingerprint)
+        if saved is None:
+            if path is not None and Path(path).exists():
+                log.warning("%s was saved by a run with other data or settings; training from the start", path)
+            return 0
+        self.state = _LoopState(**saved["loop"])
+        self.model.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(saved["scheduler"])
+        self.objective.load_state_dict(saved["objective"])
+        self.rng.bit_generator.state = saved["rng"]["numpy"]
+        self.generator.set_state(saved["rng"]["generator"])
+        torch.set_rng_state(saved["rng"]["torch"])
+        log.info("resuming from %s after epoch %d (optimiser step %d)", path, self.state.epoch, self.state.step)
+        return self.state.epoch
+
+    def run(self, checkpoint_path: Path | None, on_epoch_end: Callable[[int], None] | None) -> TrainingResult:
+        config = self.config
+        resumed_from = self.resume(checkpoint_path)
+        for epoch in range(self.state.epoch + 1, config.epochs + 1):
+            rows = self._epoch(epoch)
+            self.state.history.extend(rows)
+            log.info(epoch_line(epoch, config.epochs, rows, config.active_kl))
+            monitored = rows[-1]["elbo_loss"]
+            stop = self._should_stop(epoch, monitored)
+            self._step_scheduler(monitored)
+            self.state.epoch = epoch
+            if checkpoint_path is not None and config.checkpoint_every and epoch % config.checkpoint_every == 0:
+                self.save(checkpoint_path)
+            if on_epoch_end is not None:
+                on_epoch_end(epoch)
+            if stop:
+                log.info("early stopping at epoch %d; keeping epoch %d (validation ELBO loss %.2f)",
+                         epoch, self.state.best_epoch, self.state.best_loss)
+                break
+        if self.state.best_state is not None:
+            self.model.load_state_dict(self.state.best_state)
+        self.model.eval()
+        return TrainingResult(self.model, self.state.history, self.train_cells, self.val_cells,
+                              self.state.best_epoch, resumed_from, str(self.device))
+
+
+def train(x, arch: Architecture, objective: Objective, config: TrainingConfig, *,
+          checkpoint_path: str | Path | None = None, on_epoch_end: Callable[[int], None] | None = None) -> TrainingResult:
+    """Train a :class:`BetaVAE` on ``x`` (cells x genes, counts for the count likelihoods).
 
     Parameters
     ----------
     x
         scipy sparse matrix (CSR is fastest) or numpy array; minibatches are densified one at a time.
     arch, objective, config
-        The network, the loss and the optimisation settings. ``config.seed`` fixes the weights,
-        the validation split, the minibatch order and the reparameterisation noise.
+        The network, the loss and the optimisation settings.
+    checkpoint_path
+        Where the training state is saved every ``config.checkpoint_every`` epochs. If it holds
+        the state of this same run (same data and settings), training resumes from it, and the
+        result is bit for bit that of an uninterrupted run.
+    on_epoch_end
+        Called with the epoch number after each epoch (and its checkpoint).
 
     Returns
     -------
     TrainingResult
         The model in eval mode (best validation epoch when early stopping) and one history row
-        per epoch and split (``train``, ``validation``) with loss, reconstruction, KL, KL per
-        dimension (``kl_z{k}``) and the schedule values.
+        per epoch and split (``train``, ``validation``) with loss, every term of the objective,
+        ``elbo_loss``, KL per dimension (``kl_z{k}``), schedule values and the learning rate.
+
+    Raises
+    ------
+    TrainingDiverged
+        A loss term became NaN or infinite.
     """
     if x.shape[1] != arch.n_input:
         raise ValueError(f"data have {x.shape[1]} genes, the architecture expects {arch.n_input}")
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
-    val_generator = torch.Generator()
-    model = BetaVAE(arch)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    train_cells, val_cells = split_cells(x.shape[0], config.validation_fraction, config.seed)
-    history: list[dict] = []
-    step, best_epoch, best_loss, best_state = 0, 0, np.inf, None
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        stats, step = _pass(model, objective, x, rng.permutation(train_cells),
-                            batch_size=config.batch_size, step=step, generator=generator, optimizer=optimizer)
-        history.append(stats.row(epoch, "train", step))
-        if len(val_cells):
-            model.eval()
-            val_generator.manual_seed(config.seed + 1)
-            stats, _ = _pass(model, objective, x, val_cells, batch_size=config.batch_size, step=step, generator=val_generator)
-            history.append(stats.row(epoch, "validation", step))
-        last = history[-1]
-        log.info("epoch %d/%d  %s loss %.2f  recon %.2f  KL %.2f", epoch, config.epochs, last["split"], last["loss"], last["reconstruction"], last["kl"])
-        if not np.isfinite(last["loss"]):
-            raise FloatingPointError(f"loss became {last['loss']} at epoch {epoch}; lower the learning rate")
-        if not (config.early_stopping_patience and len(val_cells) and objective.schedule_done(step)):
-            best_epoch = epoch
-            continue
-        if last["elbo_loss"] < best_loss:
-            best_epoch, best_loss, best_state = epoch, last["elbo_loss"], copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= config.early_stopping_patience:
-            log.info("early stopping at epoch %d; keeping epoch %d (validation ELBO loss %.2f)", epoch, best_epoch, best_loss)
-            break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return TrainingResult(model, history, train_cells, val_cells, best_epoch)
+    trainer = _Trainer(x, arch, objective, config)
+    return trainer.run(Path(checkpoint_path) if checkpoint_path is not None else None, on_epoch_end)
 
 
 @torch.no_grad()
@@ -181,7 +343,7 @@ def latent_representation(model: BetaVAE, x, *, batch_size: int = 1024) -> tuple
     model
         A trained model.
     x
-        cells x genes, the same matrix kind the model was trained on (counts for NB).
+        cells x genes, the same matrix kind the model was trained on (counts for count likelihoods).
     batch_size
         Cells encoded at once.
 
@@ -191,9 +353,10 @@ def latent_representation(model: BetaVAE, x, *, batch_size: int = 1024) -> tuple
         Two cells x dims arrays.
     """
     model.eval()
+    device = next(model.parameters()).device
     means, logvars = [], []
-    for rows in _batches(np.arange(x.shape[0]), batch_size):
-        mean, logvar = model.encoder(dense_rows(x, rows))
-        means.append(mean.numpy())
-        logvars.append(logvar.numpy())
+    for start in range(0, x.shape[0], batch_size):
+        mean, logvar = model.encoder(dense_rows(x, np.arange(start, min(start + batch_size, x.shape[0])), device))
+        means.append(mean.cpu().numpy())
+        logvars.append(logvar.cpu().numpy())
     return np.concatenate(means), np.concatenate(logvars)
