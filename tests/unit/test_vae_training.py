@@ -186,3 +186,22 @@ def test_bad_input_tiny_data_trains_with_warnings(caplog):
     assert f"10 latent dimensions for {data.n_vars} genes" in caplog.text  # min_cells QC leaves 6 of 8
     assert "batch_size 128 exceeds the 6 training cells" in caplog.text
     assert [row["step"] for row in result.history] == [1, 2]  # never zero minibatches
+
+
+def test_run_killed_right_after_early_stopping_resumes_to_the_same_end(counts, tmp_path):
+    config = vae.TrainingConfig(epochs=300, batch_size=16, learning_rate=1e-2, early_stopping_patience=3, seed=0,
+                                checkpoint_every=1)
+    whole = vae.train(counts, _arch(n_hidden=64), vae.BetaObjective(1.0), config)
+    last = whole.history[-1]["epoch"]
+
+    def crash_at_the_stop(epoch):
+        if epoch == last:
+            raise KeyboardInterrupt("killed after the last checkpoint")
+
+    path = tmp_path / "state.pt"
+    with pytest.raises(KeyboardInterrupt):
+        vae.train(counts, _arch(n_hidden=64), vae.BetaObjective(1.0), config, checkpoint_path=path,
+                  on_epoch_end=crash_at_the_stop)
+    resumed = vae.train(counts, _arch(n_hidden=64), vae.BetaObjective(1.0), config, checkpoint_path=path)
+    assert resumed.resumed_from == last and resumed.history == whole.history
+    assert resumed.best_epoch == whole.best_epoch

@@ -75,14 +75,15 @@ def _job_stats(text: str) -> dict[str, int]:
 @pytest.mark.realdata
 def test_dry_run_of_the_default_config(default_layout):
     """PBMC 3k with its five models (one per objective family) and human libraries; the simulated
-    dataset with the sweep's models and the two TC objectives, enriched against its own true
+    dataset with the sweep's models (every objective family), enriched against its own true
     programs; one sweep summary."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     models = list(config["models"])
     sim_own = config["datasets"]["simulated"]["models"]
     human = [n for n, lib in config["gene_set_libraries"].items() if lib["species"] == "human"]
     sweep = config["sweep"]
-    settings = [f"beta{b:g}" for b in sweep["betas"]] + [f"capacity{c:g}" for c in sweep["capacities"]]
+    settings = ([f"beta{b:g}" for b in sweep["betas"]] + [f"capacity{c:g}" for c in sweep["capacities"]]
+                + [f"tcvae{b:g}" for b in sweep["tcvae_betas"]] + [f"factorvae{g:g}" for g in sweep["factorvae_gammas"]])
     sweep_models = [f"{s}_seed{seed}" for seed in sweep["seeds"] for s in settings] + sim_own
     proc = run_snakemake(default_layout, "-n")
     text = output_of(proc)
@@ -111,10 +112,9 @@ def test_dry_run_of_the_default_config(default_layout):
     }
     expected["total"] = sum(expected.values())
     assert _job_stats(text) == expected  # no download job: every input is present
-    # the default config: pbmc3k (5 models, 3 libraries) and a simulated dataset swept over 7 settings x 3 seeds
-    # beside its tcvae and factorvae models
-    assert (list(config["datasets"]), n_pbmc, len(human), n_sim) == (["pbmc3k", "simulated"], 5, 3, 23)
-    assert sim_own == ["tcvae", "factorvae"]
+    # the default config: pbmc3k (5 models, 3 libraries) and a simulated dataset swept over 9 settings x 3 seeds
+    assert (list(config["datasets"]), n_pbmc, len(human), n_sim) == (["pbmc3k", "simulated"], 5, 3, 27)
+    assert sim_own == []
 
     trained = re.findall(r"rule train_vae:\n(?:\s+\S.*\n)*?\s+wildcards: dataset=(\S+), model=(\S+)\n", text)
     assert sorted(trained) == sorted([("pbmc3k", m) for m in models] + [("simulated", m) for m in sweep_models])
@@ -175,7 +175,7 @@ def test_each_sweep_config_plans_its_sweep_on_its_dataset_only(tmp_path, name, d
     assert proc.returncode == 0, tail(proc, 80)
     trained = re.findall(r"rule train_vae:\n(?:\s+\S.*\n)*?\s+wildcards: dataset=(\S+), model=(\S+)\n", text)
     assert {d for d, _ in trained} == {dataset}
-    swept = {m for _, m in trained if re.fullmatch(r"(beta|capacity)\d+_seed\d", m)}
-    assert len(swept) == 21 and "beta16_seed2" in swept and "capacity10_seed0" in swept
+    swept = {m for _, m in trained if re.fullmatch(r"(beta|capacity|tcvae|factorvae)\d+_seed\d", m)}
+    assert len(swept) == 27 and {"beta16_seed2", "capacity10_seed0", "tcvae6_seed1", "factorvae10_seed2"} <= swept
     assert len(trained) - len(swept) == {"pbmc3k": 5, "buettner": 0}[dataset]  # the dataset's own `models`
     assert _job_stats(text)["sweep_summary"] == 1

@@ -21,8 +21,9 @@ SIMULATION = {
     "n_cells": 300, "n_genes": 150, "program_size": 10, "seed": 0,
     "factors": {"cell_type": {"kind": "categorical", "levels": 3, "effect": 2.5}, "dose": {"kind": "continuous", "effect": 2.0}},
 }
-SWEEP = {"datasets": ["sim"], "betas": [1, 4], "capacities": [3], "seeds": [0, 1], "capacity_steps": 20, "training": {"epochs": 5}}
-SWEEP_MODELS = ["beta1_seed0", "beta4_seed0", "capacity3_seed0", "beta1_seed1", "beta4_seed1", "capacity3_seed1"]
+SWEEP = {"datasets": ["sim"], "betas": [1, 4], "capacities": [3], "tcvae_betas": [6], "factorvae_gammas": [5],
+         "seeds": [0, 1], "capacity_steps": 20, "training": {"epochs": 5}}
+SWEEP_MODELS = [f"{s}_seed{seed}" for seed in (0, 1) for s in ("beta1", "beta4", "capacity3", "tcvae6", "factorvae5")]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,8 @@ def test_exactly_the_sweep_models_are_trained(run):
     summary = pd.read_csv(run / "results/sim/summary.tsv", sep="\t").set_index("model")
     assert summary.loc["beta4_seed1", "beta"] == 4 and summary.loc["beta4_seed1", "seed"] == 1
     assert summary.loc["capacity3_seed0", "capacity_max"] == 3
+    assert summary.loc["tcvae6_seed1", "objective"] == "tcvae" and summary.loc["tcvae6_seed1", "beta"] == 6
+    assert summary.loc["factorvae5_seed0", "objective"] == "factorvae" and summary.loc["factorvae5_seed0", "gamma"] == 5
     assert (summary["reconstruction_validation"] > 0).all()
 
 
@@ -80,10 +83,10 @@ def test_every_model_is_scored_against_the_factors(run):
 
 def test_sweep_summary_aggregates_over_seeds(run):
     models = pd.read_csv(run / "results/sim/sweep/models.tsv", sep="\t")
-    assert list(models["setting"]) == ["β=1", "β=1", "β=4", "β=4", "C=3", "C=3"]
+    assert list(models["setting"]) == ["β=1", "β=1", "β=4", "β=4", "C=3", "C=3", "TC β=6", "TC β=6", "FV γ=5", "FV γ=5"]
     summary = pd.read_csv(run / "results/sim/sweep/summary.tsv", sep="\t")
     mig = summary[summary["metric"] == "factors.mig"].set_index("setting")
-    assert list(mig.index) == ["β=1", "β=4", "C=3"] and (mig["n_seeds"] == 2).all()
+    assert list(mig.index) == ["β=1", "β=4", "C=3", "TC β=6", "FV γ=5"] and (mig["n_seeds"] == 2).all()
     by_hand = models[models["setting"] == "β=4"]["factors.mig"]
     assert mig.loc["β=4", "mean"] == pytest.approx(by_hand.mean())
     assert mig.loc["β=4", "sd"] == pytest.approx(by_hand.std(ddof=1))

@@ -91,21 +91,27 @@ for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
         needs_download(_name, _entry)
 
 
+# The sweep's objective families: (list key, model name prefix, the objective's settings for one value).
+SWEEP_FAMILIES = [
+    ("betas", "beta", lambda v, sweep: {"objective": "beta", "beta": float(v)}),
+    ("capacities", "capacity", lambda v, sweep: {"objective": "capacity", "gamma": float(sweep["gamma"]),
+                                                 "capacity_max": float(v), "capacity_steps": sweep["capacity_steps"]}),
+    ("tcvae_betas", "tcvae", lambda v, sweep: {"objective": "tcvae", "beta": float(v)}),
+    ("factorvae_gammas", "factorvae", lambda v, sweep: {"objective": "factorvae", "gamma": float(v)}),
+]
+
+
 def sweep_models(sweep):
-    """The models of a β / capacity sweep, by name: every β and every capacity, at every seed."""
+    """The models of a sweep, by name: every value of every objective family, at every seed."""
     models, training = {}, sweep["training"]
-    for values, key in ((sweep["betas"], "betas"), (sweep["capacities"], "capacities"), (sweep["seeds"], "seeds")):
-        names = [f"{v:g}" for v in values]
+    for key in [family[0] for family in SWEEP_FAMILIES] + ["seeds"]:
+        names = [f"{v:g}" for v in sweep[key]]
         if len(set(names)) < len(names):
-            raise ValueError(f"config.yaml: sweep.{key} {values} repeats a value (model names use 6 significant digits: {names})")
+            raise ValueError(f"config.yaml: sweep.{key} {sweep[key]} repeats a value (model names use 6 significant digits: {names})")
     for seed in sweep["seeds"]:
-        for beta in sweep["betas"]:
-            models[f"beta{beta:g}_seed{seed}"] = {**training, "objective": "beta", "beta": float(beta), "seed": seed}
-        for capacity in sweep["capacities"]:
-            models[f"capacity{capacity:g}_seed{seed}"] = {
-                **training, "objective": "capacity", "gamma": float(sweep["gamma"]), "capacity_max": float(capacity),
-                "capacity_steps": sweep["capacity_steps"], "seed": seed,
-            }
+        for key, prefix, settings in SWEEP_FAMILIES:
+            for value in sweep[key]:
+                models[f"{prefix}{value:g}_seed{seed}"] = {**training, **settings(value, sweep), "seed": seed}
     return models
 
 

@@ -94,7 +94,7 @@ def train_model(adata: ad.AnnData, *, settings: dict, values: str = "counts", so
     if likelihood in vae.COUNT_LIKELIHOODS:
         check_counts(x, source, likelihood)
     if x.shape[0] < 2:
-        raise InputError("preprocessed data", f"only {x.shape[0]} cells left to train on", "relax the QC thresholds")
+        raise InputError(source, f"only {x.shape[0]} cells left to train on", "relax the QC thresholds")
     arch = vae.Architecture(n_input=len(genes), likelihood=likelihood, **{k: settings[k] for k in ARCH_KEYS if k in settings})
     if arch.n_latent >= arch.n_input:
         log.warning("%d latent dimensions for %d genes: most dimensions can only collapse", arch.n_latent, arch.n_input)

@@ -1,7 +1,7 @@
-"""A β / capacity sweep over seeds: each setting's metrics as mean and spread over seeds.
+"""A sweep over objectives and seeds: each setting's metrics as mean and spread over seeds.
 
 The rows come from :func:`disentangle.scoring.summarize_models` (one per model); a *setting* is
-the objective and its strength (``β=4``, ``C=10``) with the seed left out.
+the objective and its strength (``β=4``, ``C=10``, ``TC β=6``, ``FV γ=10``) with the seed left out.
 """
 
 from __future__ import annotations
@@ -35,18 +35,23 @@ SWEEP_METRICS = [
 ]
 
 
+# objective -> (order of its family, the parameter that sets its strength, the setting's name prefix)
+FAMILIES = {"beta": (0, "beta", "β"), "capacity": (1, "capacity_max", "C"), "tcvae": (2, "beta", "TC β"),
+            "factorvae": (3, "gamma", "FV γ")}
+
+
 def setting_of(row) -> tuple[int, float, str]:
-    """Sort key and name of a model's setting: β models first (by β), then capacity (by C)."""
-    if row["objective"] == "capacity":
-        return 1, float(row["capacity_max"]), f"C={row['capacity_max']:g}"
-    return 0, float(row["beta"]), f"β={row['beta']:g}"
+    """Sort key and name of a model's setting: β models (by β), capacity (by C), β-TCVAE, FactorVAE."""
+    order, param, prefix = FAMILIES[row["objective"]]
+    return order, float(row[param]), f"{prefix}={row[param]:g}"
 
 
 def sweep_table(models: pd.DataFrame) -> pd.DataFrame:
     """The model summary with its setting (``setting``, ``order``) and only sweep metrics kept."""
     keys = models.apply(setting_of, axis=1, result_type="expand")
     present = [m for m, _ in SWEEP_METRICS if m in models.columns]
-    out = models[["model", "objective", "beta", "capacity_max", "seed", *present]].copy()
+    params = [c for c in ("beta", "gamma", "capacity_max") if c in models.columns]
+    out = models[["model", "objective", *params, "seed", *present]].copy()
     out.insert(1, "setting", keys[2])
     out["_order"] = list(zip(keys[0], keys[1]))
     return out.sort_values(["_order", "seed"]).drop(columns="_order").reset_index(drop=True)

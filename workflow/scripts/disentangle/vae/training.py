@@ -116,6 +116,7 @@ class _LoopState:
     best_epoch: int = 0
     best_loss: float = float("inf")
     best_state: dict | None = None
+    stopped: bool = False  # early stopping ended the run (a resumed run must not train on)
 
 
 def resolve_device(requested: str) -> torch.device:
@@ -276,19 +277,20 @@ class _Trainer:
     def run(self, checkpoint_path: Path | None, on_epoch_end: Callable[[int], None] | None) -> TrainingResult:
         config = self.config
         resumed_from = self.resume(checkpoint_path)
-        for epoch in range(self.state.epoch + 1, config.epochs + 1):
+        first = config.epochs + 1 if self.state.stopped else self.state.epoch + 1
+        for epoch in range(first, config.epochs + 1):
             rows = self._epoch(epoch)
             self.state.history.extend(rows)
             log.info(epoch_line(epoch, config.epochs, rows, config.active_kl))
             monitored = rows[-1]["elbo_loss"]
-            stop = self._should_stop(epoch, monitored)
+            self.state.stopped = self._should_stop(epoch, monitored)
             self._step_scheduler(monitored)
             self.state.epoch = epoch
             if checkpoint_path is not None and config.checkpoint_every and epoch % config.checkpoint_every == 0:
                 self.save(checkpoint_path)
             if on_epoch_end is not None:
                 on_epoch_end(epoch)
-            if stop:
+            if self.state.stopped:
                 log.info("early stopping at epoch %d; keeping epoch %d (validation ELBO loss %.2f)",
                          epoch, self.state.best_epoch, self.state.best_loss)
                 break
