@@ -131,3 +131,21 @@ def test_architecture_options_build_the_layers_asked_for(norm, kind):
     assert model.decoder.dropout is not None  # the ZINB zero-inflation head
     with pytest.raises(ValueError, match="norm"):
         vae.Architecture(n_input=20, norm="group")
+
+
+def test_objective_keys_and_count_likelihoods_agree_with_the_schema_and_the_library():
+    import yaml
+
+    from disentangle.specs import COUNT_LIKELIHOODS, OBJECTIVE_PARAMS, foreign_objective_keys
+
+    from ..conftest import REPO
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())["$defs"]["model"]
+    params = set(schema["properties"]) - {"objective"}
+    for rule in schema["allOf"]:
+        objective = rule["if"]["properties"]["objective"]["const"]
+        forbidden = {k for k, v in rule["then"]["properties"].items() if v == {"not": {}}}
+        assert set(OBJECTIVE_PARAMS[objective]) == params - forbidden, objective
+    assert set(OBJECTIVE_PARAMS) == set(vae.OBJECTIVES)
+    assert COUNT_LIKELIHOODS == vae.COUNT_LIKELIHOODS
+    assert foreign_objective_keys({"objective": "beta", "beta": 2, "gamma": 1, "epochs": 3}) == ["gamma"]

@@ -101,8 +101,11 @@ def test_batchnorm_trains_when_the_remainder_is_one_cell(planted_counts, caplog)
 def test_nan_in_the_loss_names_epoch_and_term(planted_counts):
     x = np.log1p(planted_counts[0])
     x[5, 3] = np.nan
-    with pytest.raises(vae.TrainingDiverged, match=r"epoch 1 .*the (loss|reconstruction) term became nan.*learning_rate"):
+    with pytest.raises(vae.TrainingDiverged, match=r"epoch 1 .*the reconstruction term became nan.*learning_rate.*gradient_clip"):
         vae.train(x, _arch(likelihood="gaussian"), vae.BetaObjective(1.0), _config())
+    with pytest.raises(vae.TrainingDiverged) as error:  # clipping on already: not suggested again
+        vae.train(x, _arch(likelihood="gaussian"), vae.BetaObjective(1.0), _config(gradient_clip=5.0))
+    assert "gradient_clip" not in str(error.value)
 
 
 def test_kl_warmup_ends_within_the_run(counts):
@@ -155,7 +158,7 @@ def test_count_likelihoods_train(counts, likelihood):
 def test_cuda_asked_for_without_a_gpu_falls_back_to_cpu(caplog, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with caplog.at_level(logging.WARNING):
-        assert vae.training.resolve_device("cuda") == torch.device("cpu")
+        assert vae.resolve_device("cuda") == torch.device("cpu")
     assert "no CUDA device" in caplog.text
 
 
@@ -205,3 +208,19 @@ def test_run_killed_right_after_early_stopping_resumes_to_the_same_end(counts, t
     resumed = vae.train(counts, _arch(n_hidden=64), vae.BetaObjective(1.0), config, checkpoint_path=path)
     assert resumed.resumed_from == last and resumed.history == whole.history
     assert resumed.best_epoch == whole.best_epoch
+
+
+def test_schedules_that_silence_early_stopping_are_logged(counts, caplog):
+    with caplog.at_level(logging.INFO):
+        _train(counts, epochs=2, kl_warmup=1.0, early_stopping_patience=3)
+        _train(counts, epochs=2, validation_fraction=0.0)
+        _train(counts, epochs=2, kl_warmup=0.01)
+    assert "kl_warmup 1 lasts the whole run" in caplog.text
+    assert "no validation cells: early stopping is off" in caplog.text
+    assert "rounds to no step" in caplog.text
+
+
+def test_saved_files_are_readable_by_others(counts, tmp_path):
+    result = _train(counts, epochs=1)
+    vae.save_checkpoint(tmp_path / "model.pt", result.model, [f"g{i}" for i in range(60)])
+    assert (tmp_path / "model.pt").stat().st_mode & 0o777 == 0o644

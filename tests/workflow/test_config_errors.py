@@ -37,6 +37,13 @@ def _set(path, value):
     return mutate
 
 
+def _both(*mutations):
+    def mutate(config):
+        for m in mutations:
+            m(config)
+    return mutate
+
+
 def _simulated(spec, **entry):
     """The dataset made a simulation (no path, format or species): only ``spec`` (or ``entry``) can be wrong."""
     def mutate(config):
@@ -67,11 +74,16 @@ CASES = [
     ("unknown_objective", _set(["models", "beta1", "objective"], "betaa"),
      ["'betaa' is not one of ['beta', 'capacity', 'tcvae', 'factorvae']", "On instance['models']['beta1']['objective']"]),
     ("gamma_on_a_beta_model", _set(["models", "beta1", "gamma"], 50.0),
-     ["50.0 should not be valid under {}", "On instance['models']['beta1']['gamma']"]),
+     ["models.beta1: gamma is not a key of objective 'beta' (its keys: beta)"]),
+    ("capacity_with_zero_gamma", _set(["models", "capacity", "gamma"], 0.0),
+     ["0.0 is less than or equal to the minimum of 0", "On instance['models']['capacity']['gamma']"]),
+    ("count_likelihood_on_log_data", _both(_set(["datasets", "tiny", "values"], "log_expression"),
+                                           _set(["models", "beta1", "likelihood"], "poisson")),
+     ["model beta1 asks for likelihood poisson, which needs raw counts, but dataset tiny has values: log_expression"]),
     ("tcvae_without_beta", _set(["models", "tc"], {"objective": "tcvae", "gamma": 1.0}),
      ["'beta' is a required property", "On instance['models']['tc']"]),
     ("factorvae_with_capacity", _set(["models", "fv"], {"objective": "factorvae", "gamma": 5.0, "capacity_max": 3}),
-     ["3 should not be valid under {}", "On instance['models']['fv']['capacity_max']"]),
+     ["models.fv: capacity_max is not a key of objective 'factorvae'"]),
     ("unknown_tc_estimator", _set(["models", "tc"], {"objective": "tcvae", "beta": 6.0, "tc_estimator": "exact"}),
      ["'exact' is not one of ['mws', 'mss']", "On instance['models']['tc']['tc_estimator']"]),
     ("unknown_likelihood", _set(["training", "likelihood"], "zip"),

@@ -6,6 +6,25 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+# The library's checks run here too, so that a bad config stops before any job. A Snakemake
+# without the pipeline's packages (rule environments from --sdm conda) leaves them to the jobs.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+try:
+    from disentangle.simulate import SimulationSpec
+    from disentangle.specs import COUNT_LIKELIHOODS, OBJECTIVE_PARAMS, foreign_objective_keys
+except ImportError:
+    SimulationSpec = OBJECTIVE_PARAMS = None
+
+# Before the schema, whose message for a key of another objective is only "... should not be valid under {}".
+for _name, _model in (config.get("models") or {}).items():
+    if OBJECTIVE_PARAMS is not None and isinstance(_model, dict) and _model.get("objective") in OBJECTIVE_PARAMS:
+        _foreign = foreign_objective_keys(_model)
+        if _foreign:
+            raise ValueError(
+                f"config.yaml: models.{_name}: {', '.join(_foreign)} {'is' if len(_foreign) == 1 else 'are'} not a key "
+                f"of objective {_model['objective']!r} (its keys: {', '.join(OBJECTIVE_PARAMS[_model['objective']])}). "
+                "Remove it, or set the objective it belongs to."
+            )
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -30,14 +49,8 @@ SWEEP = config.get("sweep", {})
 # A simulated dataset is written by rule simulate_dataset and read like any h5ad; its true gene
 # programs become a gene-set library of its own, and its factors its labels.
 SIMULATED = [name for name, entry in DATASETS.items() if "simulate" in entry]
-# The simulator's own checks (programs fit in the genes, a valid correlation, ...) run here too,
-# so an impossible simulation stops before any job. A Snakemake without the pipeline's packages
-# (rule environments from --sdm conda) leaves them to rule simulate_dataset.
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-try:
-    from disentangle.simulate import SimulationSpec
-except ImportError:
-    SimulationSpec = None
+# The simulator's own checks (programs fit in the genes, a valid correlation, ...): an impossible
+# simulation stops before any job.
 for _name in SIMULATED:
     _entry = DATASETS[_name]
     if SimulationSpec is not None:
@@ -182,6 +195,18 @@ def preprocess_params(dataset):
 def model_params(model):
     """A model's settings: `training` defaults overridden by the model's own keys."""
     return dict(sorted({**config["training"], **ALL_MODELS[model]}.items()))
+
+
+# A count likelihood on log-scale data is a config error: say so before the dataset is read.
+for _name, _entry in DATASETS.items():
+    for _model in models_of(_name):
+        _likelihood = model_params(_model)["likelihood"]
+        if OBJECTIVE_PARAMS is not None and _likelihood in COUNT_LIKELIHOODS and _entry["values"] != "counts":
+            raise ValueError(
+                f"config.yaml: model {_model} asks for likelihood {_likelihood}, which needs raw counts, but dataset "
+                f"{_name} has values: {_entry['values']}. Fix: set likelihood: gaussian (or auto) for {_model}, or "
+                f"give {_name} its own `models` list without it."
+            )
 
 
 def libraries_of(dataset):

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 LABEL_COLUMNS = ["label", "category", "n_cells", "scored", "best_dim", "normalized_mi", "gap", "auroc"]
 SUMMARY_PARAMS = ["objective", "beta", "gamma", "alpha", "tc_estimator", "capacity_max", "capacity_steps", "n_latent",
-                  "likelihood", "decoder", "seed", "best_epoch"]
+                  "likelihood", "decoder", "norm", "dropout", "kl_warmup", "lr_schedule", "seed", "best_epoch"]
 
 
 def read_enrichment(paths) -> pd.DataFrame:

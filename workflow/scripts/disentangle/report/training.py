@@ -70,11 +70,20 @@ def _kl_per_dimension(ax, wide: pd.DataFrame) -> None:
 
 
 def _schedules(ax, wide: pd.DataFrame) -> None:
+    """KL warm-up weight and capacity (each scaled to its maximum) and, on a log axis, the learning rate."""
     train = wide.loc["train"]
-    for term in ("kl_weight", "capacity", "lr"):
+    for term, style in (("kl_weight", {}), ("capacity", {"linestyle": "--"})):
         if term in train and train[term].notna().any():
             values = train[term].dropna()
             scale = values.max() or 1.0
-            ax.plot(values.index, values.to_numpy() / scale, linewidth=1.0, label=f"{term} / {scale:.3g}")
-    ax.set_title("schedules (scaled to their maximum)", fontsize=9)
-    ax.legend(fontsize=6, frameon=False)
+            ax.plot(values.index, values.to_numpy() / scale, linewidth=1.0, label=f"{term} / {scale:.3g}", **style)
+    ax.set_ylim(-0.05, 1.1)
+    ax.set_title("schedules", fontsize=9)
+    if "lr" in train:
+        lr_axis = ax.twinx()
+        lr = train["lr"].dropna()
+        lr_axis.plot(lr.index, lr.to_numpy(), color="#555555", linewidth=1.0, linestyle=":", label="learning rate")
+        lr_axis.set_yscale("log")
+        lr_axis.tick_params(labelsize=7)
+        lr_axis.legend(fontsize=6, frameon=False, loc="lower right")
+    ax.legend(fontsize=6, frameon=False, loc="lower left")

@@ -19,6 +19,7 @@ def atomic_save(payload: dict, path: str | Path) -> None:
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are read by others on a shared results folder
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -6,7 +6,7 @@ import copy
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -18,79 +18,11 @@ from .checkpoint import atomic_save, load_training_state
 from .history import EpochStats, epoch_line
 from .model import Architecture, BetaVAE
 from .objectives import Objective
+from .settings import TrainingConfig, TrainingDiverged, resolve_device
 
 log = logging.getLogger(__name__)
 
-LR_SCHEDULES = ("none", "plateau", "cosine")
-DEVICES = ("cpu", "cuda")
-
-
-class TrainingDiverged(FloatingPointError):
-    """A loss term became NaN or infinite; the message names the epoch, the split and the term."""
-
-    def __init__(self, epoch: int, step: int, split: str, term: str, value: float, learning_rate: float):
-        super().__init__(
-            f"training diverged at epoch {epoch} (optimiser step {step}, {split} split): the {term} term became "
-            f"{value}. Fix: lower learning_rate (now {learning_rate:g}), set gradient_clip (e.g. 10), or check "
-            "the input for extreme values."
-        )
-        self.epoch, self.term = epoch, term
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """Optimisation settings (the network's sizes live in :class:`Architecture`).
-
-    Parameters
-    ----------
-    epochs, batch_size, learning_rate, validation_fraction, seed
-        As usual; ``seed`` fixes the weights, the split, the minibatch order and every sample.
-    early_stopping_patience
-        Epochs without a better validation ELBO (reconstruction + KL) before training stops and
-        restores the best weights; 0 trains all ``epochs``. It counts only once the objective's
-        schedule (capacity ramp) and the KL warm-up are done.
-    kl_warmup
-        Fraction of ``epochs`` over which the regulariser's weight rises linearly from 0 to 1, so
-        the warm-up ends within the run whatever the data size (0: none).
-    lr_schedule, lr_factor, lr_patience
-        ``none``; ``plateau``: multiply the learning rate by ``lr_factor`` after ``lr_patience``
-        epochs without a better validation ELBO (after the schedules); ``cosine``: anneal to 0 over ``epochs``.
-    gradient_clip
-        Maximum gradient norm (0: no clipping).
-    checkpoint_every
-        Save the whole training state every this many epochs (0: never), so that a killed run
-        resumes where it was; does not change the result.
-    device
-        ``cuda`` when available, else (with a warning) ``cpu``.
-    active_kl
-        A dimension with more KL (nats) is counted active in the epoch log lines.
-    """
-
-    epochs: int = 200
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    validation_fraction: float = 0.1
-    early_stopping_patience: int = 15
-    seed: int = 0
-    kl_warmup: float = 0.0
-    lr_schedule: str = "none"
-    lr_factor: float = 0.5
-    lr_patience: int = 5
-    gradient_clip: float = 0.0
-    checkpoint_every: int = 10
-    device: str = "cpu"
-    active_kl: float = 0.05
-
-    def __post_init__(self):
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}; known: {LR_SCHEDULES}")
-        if self.device not in DEVICES:
-            raise ValueError(f"unknown device {self.device!r}; known: {DEVICES}")
-        if not 0 <= self.kl_warmup <= 1:
-            raise ValueError(f"kl_warmup is a fraction of the epochs in [0, 1], got {self.kl_warmup}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+IMPLAUSIBLE_KL_PER_DIM = 100.0  # nats: far beyond what any expression factor carries (a few nats)
 
 
 @dataclass
@@ -119,15 +51,6 @@ class _LoopState:
     stopped: bool = False  # early stopping ended the run (a resumed run must not train on)
 
 
-def resolve_device(requested: str) -> torch.device:
-    """``cuda`` if asked for and available, else ``cpu`` (with a warning when cuda was asked for)."""
-    if requested == "cuda":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        log.warning("device: cuda was asked for but torch sees no CUDA device; training on the CPU")
-    return torch.device("cpu")
-
-
 def fingerprint(x, arch: Architecture, objective: Objective, config: TrainingConfig) -> str:
     """A hash of the data and every setting that changes the result (a checkpoint of another run is ignored)."""
     h = hashlib.sha256()
@@ -141,7 +64,9 @@ def fingerprint(x, arch: Architecture, objective: Objective, config: TrainingCon
 
 def _make_scheduler(optimizer, config: TrainingConfig):
     if config.lr_schedule == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=config.lr_factor, patience=config.lr_patience)
+        # threshold 0: any better validation ELBO counts as progress, as for early stopping
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=config.lr_factor, patience=config.lr_patience,
+                                                          threshold=0.0)
     if config.lr_schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
     return None
@@ -171,17 +96,28 @@ class _Trainer:
         self._check_sizes()
 
     def _check_sizes(self) -> None:
-        config, n_train = self.config, len(self.train_cells)
+        """Log what the data sizes and schedules do to training, where a user would not expect it."""
+        config, n_train, n_val = self.config, len(self.train_cells), len(self.val_cells)
         if config.batch_size > n_train:
             log.warning("batch_size %d exceeds the %d training cells: one minibatch of %d cells per epoch",
                         config.batch_size, n_train, n_train)
         if n_train % config.batch_size == 1 and n_train > 1:
             log.info("%d training cells leave a last minibatch of one cell; it joins the previous one", n_train)
+        if n_val == 0:
+            log.info("no validation cells: early stopping is off and lr_schedule plateau follows the training ELBO")
+        elif n_val < 20:
+            log.warning("only %d validation cells: the validation ELBO that early stopping follows is noisy", n_val)
         total_steps = config.epochs * self.steps_per_epoch
         if self.objective.schedule_steps() > total_steps:
             log.warning("the objective's schedule needs %d optimiser steps but %d epochs of %d steps give %d: "
                         "it will not end within the run (lower capacity_steps or raise epochs)",
                         self.objective.schedule_steps(), config.epochs, self.steps_per_epoch, total_steps)
+        if config.kl_warmup and not self.warmup_steps:
+            log.warning("kl_warmup %g of %d epochs x %d steps rounds to no step: no warm-up", config.kl_warmup,
+                        config.epochs, self.steps_per_epoch)
+        elif config.kl_warmup == 1 and (config.early_stopping_patience or config.lr_schedule == "plateau"):
+            log.warning("kl_warmup 1 lasts the whole run: early stopping and lr_schedule plateau, which wait for "
+                        "it to end, never act (use a fraction below 1)")
 
     def kl_weight(self, step: int) -> float:
         return min(1.0, step / self.warmup_steps) if self.warmup_steps else 1.0
@@ -193,9 +129,10 @@ class _Trainer:
             with torch.set_grad_enabled(train):
                 fwd = self.model(batch, generator, n_data=len(cells))
                 rec = self.objective(fwd, self.state.step, self.kl_weight(self.state.step))
-            for name, value in {"loss": rec.total, **rec.terms}.items():
+            for name, value in {**rec.terms, "loss": rec.total}.items():  # the first term to fail is named
                 if not torch.isfinite(value):
-                    raise TrainingDiverged(epoch, self.state.step, split, name, value.item(), self.config.learning_rate)
+                    raise TrainingDiverged(epoch, self.state.step, split, name, value.item(), self.config.learning_rate,
+                                           self.config.gradient_clip)
             updates = {}
             if train:
                 self.optimizer.zero_grad()
@@ -297,6 +234,11 @@ class _Trainer:
         if self.state.best_state is not None:
             self.model.load_state_dict(self.state.best_state)
         self.model.eval()
+        kl = self.state.history[-1]["kl"]
+        if kl > IMPLAUSIBLE_KL_PER_DIM * self.arch.n_latent:
+            log.warning("the KL ended at %.3g nats per cell (%.3g per dimension): the posterior has left the prior "
+                        "far behind, which usually means a too high learning_rate (now %g)",
+                        kl, kl / self.arch.n_latent, config.learning_rate)
         return TrainingResult(self.model, self.state.history, self.train_cells, self.val_cells,
                               self.state.best_epoch, resumed_from, str(self.device))
 
