@@ -390,3 +390,30 @@ def test_index_shows_where_each_known_factor_and_true_program_lives(tmp_path, la
     write_model_report(tmp_path / "plain", latent=latent, rankings=rankings, enrichment=enrichment,
                        dimensions=dimensions, model_scores={}, labels=[], fdr=0.05)
     assert "Known factors" not in _read(tmp_path / "plain/index.html")
+
+
+def test_traversal_heatmap_draws_the_grid_of_each_dimension(tmp_path, latent, rankings, enrichment, dimensions, report):
+    from disentangle.report import plots
+
+    steps, genes = 5, list(latent.var_names)
+    positions = np.tile(np.linspace(-2, 2, steps), (3, 1))
+    decoded = np.zeros((3, steps, len(genes)))
+    decoded[1, :, 0] = np.linspace(0, 4, steps)  # G0 rises along z1
+    with_grid = latent.copy()
+    with_grid.uns[keys.LATENT_UNS] = {**latent.uns[keys.LATENT_UNS],
+                                      keys.TRAVERSAL: {keys.TRAVERSAL_POSITIONS: positions, keys.TRAVERSAL_DECODED: decoded}}
+    out = tmp_path / "report"
+    write_model_report(out, latent=with_grid, rankings=rankings, enrichment=enrichment, dimensions=dimensions,
+                       model_scores={}, labels=["cell_type"], fdr=0.05, top_genes=N_TOP, top_terms=5)
+    for k in range(3):
+        page = (out / f"dim_{k}.html").read_text()
+        assert f'src="figures/dim_{k}_traversal.png"' in page and "other dimension stays at its median" in page
+        assert (out / "figures" / f"dim_{k}_traversal.png").read_bytes()[:8] == PNG_MAGIC
+    fig = plots.traversal_heatmap(positions[1], decoded[1], genes, ["G0", "G1"], ["G2"], "z1")
+    ax = fig.axes[0]
+    image = ax.images[0].get_array()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["G0", "G1", "G2"]
+    np.testing.assert_allclose(image[0], np.linspace(-2, 2, steps))  # G0 centred on its mean along the traversal
+    np.testing.assert_allclose(image[1:], 0.0)
+    # without a grid (an export made before it existed) the pages have no traversal section
+    assert "<h2>Traversal</h2>" not in (report[0] / "dim_0.html").read_text()

@@ -128,6 +128,11 @@ def test_latent_h5ad(run, latents, source_cells, model):
     assert kl.shape == (N_LATENT,)
     assert np.isfinite(kl).all() and (kl >= 0).all(), kl
     assert latent.uns["latent"]["model"] == model
+    traversal = latent.uns["latent"]["traversal"]
+    decoded = np.asarray(traversal["decoded"], float)
+    assert decoded.shape == (N_LATENT, 9, N_TOP_GENES) and np.asarray(traversal["positions"]).shape == (N_LATENT, 9)
+    np.testing.assert_allclose(latent.varm["latent_traversal"], (decoded[:, -1] - decoded[:, 0]).T, rtol=1e-5, atol=1e-6)
+    assert (out(run, model) / "report" / "figures" / "dim_0_traversal.png").is_file()
     linear = MODELS[model].get("decoder") == "linear"
     assert ("latent_loadings" in latent.varm) == linear
     if linear:

@@ -11,5 +11,6 @@ with logging_to(snakemake.log[0]):
     specs = json.loads(open(snakemake.input.specs).read())
     latent = export_latent(ad.read_h5ad(snakemake.input.data), model_path=snakemake.input.model, specs=specs,
                            quantiles=tuple(snakemake.params.traversal["quantiles"]),
+                           steps=snakemake.params.traversal["steps"],
                            active_kl=snakemake.params.traversal["active_kl"])
     latent.write_h5ad(snakemake.output[0], compression="gzip")

@@ -32,6 +32,9 @@ ACTIVE = "active"
 ACTIVE_KL = "active_kl"  # the KL threshold (nats) above which a dimension is active
 PARAMS = "params"
 TRAVERSAL = "traversal"
+# keys inside uns[LATENT_UNS][TRAVERSAL]
+TRAVERSAL_POSITIONS = "positions"  # dims x steps: the values each dimension is moved to
+TRAVERSAL_DECODED = "decoded"  # dims x steps x genes: decoded log-expression along each traversal
 
 # var column of the original ids when gene names come from a symbol column
 ORIGINAL_ID = "original_id"

@@ -17,7 +17,7 @@ import torch
 
 from . import keys, vae
 from .errors import InputError
-from .interpret import traversal_effects
+from .interpret import pole_effects, traversal_grid
 from .runlog import library_versions
 from .specs import flat_params
 
@@ -141,6 +141,7 @@ def export_latent(
     model_path,
     specs: dict,
     quantiles: tuple[float, float] = (0.02, 0.98),
+    steps: int = 9,
     active_kl: float = 0.05,
 ) -> ad.AnnData:
     """The latent space of every cell as a new AnnData over the model's genes.
@@ -155,6 +156,8 @@ def export_latent(
         The model's specs (``specs.json``).
     quantiles
         Traversal range of each dimension, as quantiles of its posterior means.
+    steps
+        Points of each dimension's traversal, both poles included.
     active_kl
         A dimension is active when its KL (nats, mean over cells) exceeds this.
 
@@ -162,7 +165,9 @@ def export_latent(
     ``obsm["latent_logvar"]``, ``varm["latent_traversal"]`` (genes x dims, decoded log-expression
     change from the low to the high pole), ``varm["latent_loadings"]`` (linear decoders only: genes x dims
     weights, on the logit scale for count likelihoods), ``uns["latent"]`` (model specs, ``kl_per_dim`` over
-    all cells, ``active`` = KL > ``active_kl``, traversal reference and ranges). X and obs are
+    all cells, ``active`` = KL > ``active_kl``, and under ``traversal`` the reference, the ranges,
+    ``positions`` (dims x steps) and ``decoded`` (dims x steps x genes, float32: the decoded
+    expression along each dimension's traversal, see :func:`~disentangle.interpret.traversal_grid`)). X and obs are
     those of ``adata`` (log-normalised expression, annotations carried over).
     """
     model, genes = vae.load_checkpoint(model_path)
@@ -175,7 +180,8 @@ def export_latent(
     mean, logvar = vae.latent_representation(model, x)
     kl = vae.gaussian_kl(torch.from_numpy(mean), torch.from_numpy(logvar)).mean(0).numpy()
     target_sum = adata.uns.get(keys.PREPROCESS_UNS, {}).get(keys.PARAMS, {}).get("target_sum", 1e4)
-    effects, reference, ranges = traversal_effects(model, mean, quantiles=quantiles, target_sum=target_sum)
+    reference, positions, decoded = traversal_grid(model, mean, steps=steps, quantiles=quantiles, target_sum=target_sum)
+    effects = pole_effects(decoded)
     latent = ad.AnnData(X=adata[:, genes].X.copy(), obs=adata.obs.copy(), var=adata[:, genes].var.copy(),
                         obsm={k: v for k, v in adata.obsm.items()})
     latent.obsm[keys.LATENT_MEAN] = mean
@@ -190,7 +196,9 @@ def export_latent(
         keys.KL_PER_DIM: kl.astype(float),
         keys.ACTIVE: kl > active_kl,
         keys.ACTIVE_KL: float(active_kl),
-        keys.TRAVERSAL: {"quantiles": list(quantiles), "reference": reference, "low": ranges[:, 0], "high": ranges[:, 1]},
+        keys.TRAVERSAL: {"quantiles": list(quantiles), "reference": reference, "low": positions[:, 0],
+                         "high": positions[:, -1], keys.TRAVERSAL_POSITIONS: positions,
+                         keys.TRAVERSAL_DECODED: decoded.astype(np.float32)},
     }
     log.info("KL per dimension: %s; %d of %d active", np.round(kl, 3).tolist(), int((kl > active_kl).sum()), len(kl))
     return latent

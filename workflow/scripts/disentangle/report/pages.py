@@ -34,6 +34,7 @@ from .tables import (
 log = logging.getLogger(__name__)
 
 FIGURES = "figures"
+TRAVERSAL_GENES = 10  # genes per pole in the traversal heatmap (at most the top_genes listed)
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -87,6 +88,20 @@ def _find(mapping: Any, key: str) -> Any:
         if found is not None:
             return found
     return None
+
+
+def _traversal_grid(uns: Mapping, n_dims: int, n_genes: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``positions`` (dims x steps) and ``decoded`` (dims x steps x genes) of the export, when present."""
+    traversal = uns.get(keys.TRAVERSAL) or {}
+    if keys.TRAVERSAL_DECODED not in traversal or keys.TRAVERSAL_POSITIONS not in traversal:
+        return None
+    positions = np.asarray(traversal[keys.TRAVERSAL_POSITIONS], dtype=float)
+    decoded = np.asarray(traversal[keys.TRAVERSAL_DECODED], dtype=float)
+    if positions.shape[0] != n_dims or decoded.shape != (n_dims, positions.shape[1], n_genes):
+        log.warning("traversal grid of shape %s does not match %d dims x %d genes; no traversal figures",
+                    decoded.shape, n_dims, n_genes)
+        return None
+    return positions, decoded
 
 
 def _embedding_bases(latent) -> list[str]:
@@ -199,6 +214,7 @@ def write_model_report(
     label_cols = _label_columns(latent, labels)
     bases = _embedding_bases(latent)
     names = [keys.dim_name(k) for k in range(n_dims)]
+    grid = _traversal_grid(uns, n_dims, latent.n_vars)
     factor_table, program_table = factor_rows(factors), program_rows(programs)
     written: list[Path] = []
     index_rows = []
@@ -219,6 +235,15 @@ def write_model_report(
         index_rows.append({**summary, **dim})
         high, low = pole_genes(rankings, name, top_genes)
         terms = dimension_terms(enrichment, name, fdr, top_terms)
+        traversal_figure = None
+        if grid is not None:
+            path = figdir / f"dim_{k}_traversal.png"
+            n = min(TRAVERSAL_GENES, top_genes)
+            plots.save_figure(plots.traversal_heatmap(grid[0][k], grid[1][k], list(latent.var_names),
+                                                      [g["gene"] for g in high[:n]], [g["gene"] for g in low[:n]], name),
+                              path)
+            written.append(path)
+            traversal_figure = f"{FIGURES}/{path.name}"
 
         label_figures, label_notes = [], []
         for i, col in enumerate(label_cols):
@@ -248,6 +273,7 @@ def write_model_report(
             label_figures=label_figures,
             label_notes=label_notes,
             embedding_figures=embedding_figures,
+            traversal_figure=traversal_figure,
             carried=[f for f in factor_table if f["mig_dim"] == name],
             own_programs=[p for p in program_table if p["own_dimension"] == name],
         )

@@ -194,3 +194,45 @@ def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]]
     if title:
         fig.suptitle(title, fontsize=10)
     return save_figure(fig, path)
+
+
+def traversal_heatmap(positions: np.ndarray, decoded: np.ndarray, genes: list[str], high: list[str], low: list[str],
+                      dim: str) -> Figure:
+    """The traversal figure for genes: decoded expression of each pole's top genes along one dimension.
+
+    Parameters
+    ----------
+    positions
+        (steps,) values the dimension takes, low pole first.
+    decoded
+        steps x genes: decoded log-expression at each position (the other dimensions fixed).
+    genes
+        The gene names of ``decoded``'s columns.
+    high, low
+        The top genes of the high and of the low pole, drawn as rows in that order.
+    dim
+        The dimension's name, for the labels.
+
+    Returns
+    -------
+    A figure: one row per gene, one column per step, coloured by the decoded log-expression
+    minus the gene's mean along the traversal (so genes of any level share one scale).
+    """
+    index = {g: i for i, g in enumerate(genes)}
+    rows = [g for g in [*high, *low] if g in index]
+    values = decoded[:, [index[g] for g in rows]].T if rows else np.zeros((0, len(positions)))
+    centred = values - values.mean(axis=1, keepdims=True)
+    limit = float(np.abs(centred).max()) or 1.0
+    fig = new_figure(min(2.2 + 0.45 * len(positions), 8.0), 1.0 + 0.2 * max(len(rows), 1))
+    ax = fig.add_subplot()
+    image = ax.imshow(centred, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    ax.set_yticks(np.arange(len(rows)), rows, fontsize=7)
+    ax.set_xticks(np.arange(len(positions)), [f"{p:.2g}" for p in positions], fontsize=7)
+    ax.set_xlabel(f"{dim} (low pole → high pole; other dimensions at their median)", fontsize=8)
+    if high and low and len(rows) > len(high):
+        ax.axhline(len([g for g in high if g in index]) - 0.5, color="black", linewidth=0.8)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("decoded log-expression − gene mean", fontsize=7)
+    bar.ax.tick_params(labelsize=7)
+    ax.set_title(f"Traversal of {dim}: top genes of the high pole (above the line) and the low pole", fontsize=9)
+    return fig
