@@ -18,6 +18,7 @@ import torch
 from . import keys, vae
 from .errors import InputError
 from .interpret import pole_effects, traversal_grid
+from .io.validate import matrix_stats
 from .runlog import library_versions
 from .specs import flat_params
 
@@ -38,24 +39,24 @@ def resolve_likelihood(likelihood: str, values: str) -> str:
 
 
 def check_counts(x, source, likelihood: str) -> None:
-    """Raise unless ``x`` holds non-negative integers, as a count likelihood needs.
+    """Raise unless ``x`` holds finite non-negative integers, as a count likelihood needs.
 
     Parameters
     ----------
     x
-        The training matrix (sparse or dense).
+        The training matrix (sparse or dense), scanned by :func:`disentangle.io.validate.matrix_stats`.
     source
         The file it came from, for the message.
     likelihood
         The count likelihood asked for.
     """
-    values = x.data if hasattr(x, "data") and hasattr(x, "indptr") else np.asarray(x).ravel()
-    negative = int((values < 0).sum())
-    fractional = int((values != np.round(values)).sum())
-    if negative or fractional or not np.isfinite(values).all():
-        example = [float(f"{v:.4g}") for v in values[(values < 0) | (values != np.round(values))][:3]]
+    st = matrix_stats(x)
+    n_not_finite = st.n_nan + st.n_posinf + st.n_neginf
+    if st.n_negative or st.n_non_integer or n_not_finite:
+        example = [float(f"{v:.4g}") for v in st.non_integer_examples]
         raise InputError(source, f"likelihood {likelihood} needs non-negative integer counts, but layers['counts'] holds "
-                         f"{negative} negative and {fractional} non-integer values (e.g. {example})",
+                         f"{st.n_negative} negative, {st.n_non_integer} non-integer (e.g. {example}) and "
+                         f"{n_not_finite} NaN or infinite values",
                          "give raw counts (values: counts), or set likelihood: gaussian for log-scale data")
 
 

@@ -9,6 +9,7 @@ continuous (log-normalised) data with one learned variance per gene.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import torch
 from torch import nn
@@ -31,7 +32,7 @@ def nb_log_prob(x: torch.Tensor, mu: torch.Tensor, theta: torch.Tensor) -> torch
     )
 
 
-class Likelihood(nn.Module):
+class Likelihood(nn.Module, ABC):
     """Base: ``nll`` per cell and ``expression`` on the data's log scale, for traversals."""
 
     is_count = True
@@ -44,8 +45,9 @@ class Likelihood(nn.Module):
         """Negative log-likelihood of ``x`` (cells x genes), one value per cell."""
         return -self.log_prob(x, out, library).sum(-1)
 
+    @abstractmethod
     def log_prob(self, x, out: DecoderOutput, library) -> torch.Tensor:
-        raise NotImplementedError
+        """Log-likelihood of ``x`` per cell and gene."""
 
     @staticmethod
     def expression(out: DecoderOutput, target_sum: float = 1e4) -> torch.Tensor:

@@ -70,13 +70,13 @@ class Objective(ABC):
         """The objective's parameters, for specs.json."""
         return {"objective": self.name}
 
-    def schedule_done(self, step: int) -> bool:
-        """Whether every schedule has reached its end (early stopping waits for it)."""
-        return True
-
     def schedule_steps(self) -> int:
         """Optimiser steps the schedule needs to reach its end (0: none)."""
         return 0
+
+    def schedule_done(self, step: int) -> bool:
+        """Whether every schedule has reached its end (early stopping waits for it)."""
+        return step >= self.schedule_steps()
 
     def to(self, device: torch.device) -> "Objective":
         """Move any module of the objective to ``device``."""

@@ -70,7 +70,10 @@ class FactorVAEObjective(Objective):
                    learning_rate=settings.get("discriminator_learning_rate", 1e-4), seed=settings.get("seed", 0))
 
     def regulariser(self, fwd, kl, step):
+        # the VAE's loss flows through the discriminator into z, never into its weights
+        self.discriminator.requires_grad_(False)
         logits = self.discriminator(fwd.z)
+        self.discriminator.requires_grad_(True)
         tc = (logits[:, 0] - logits[:, 1]).mean()
         return kl + self.gamma * tc, {"tc": tc}, {"gamma": self.gamma}
 
@@ -79,7 +82,7 @@ class FactorVAEObjective(Objective):
         real, shuffled = self.discriminator(z), self.discriminator(permute_dims(z, self.generator))
         zeros = torch.zeros(len(z), dtype=torch.long, device=z.device)
         loss = 0.5 * (F.cross_entropy(real, zeros) + F.cross_entropy(shuffled, zeros + 1))
-        self.optimizer.zero_grad()  # also drops the gradient the VAE's loss left on the discriminator
+        self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
         accuracy = 0.5 * ((real.argmax(1) == 0).float().mean() + (shuffled.argmax(1) == 1).float().mean())

@@ -49,9 +49,6 @@ class CapacityObjective(Objective):
         """C at optimiser step ``step`` (nats per cell)."""
         return self.capacity_max * min(step, self.capacity_steps) / self.capacity_steps
 
-    def schedule_done(self, step: int) -> bool:
-        return step >= self.capacity_steps
-
     def schedule_steps(self) -> int:
         return self.capacity_steps
 
