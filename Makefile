@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared/resources
 CORES  ?= 8
 
-.PHONY: run test lint resources clean-results
+.PHONY: run test lint resources browser clean-results
 
 run: $(VENV)/.installed resources
 	$(BIN)/snakemake --profile profiles/local --cores $(CORES)
 
-test: $(VENV)/.installed resources
+test: $(VENV)/.installed resources browser
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed
@@ -33,6 +33,17 @@ resources:
 	  done; \
 	  echo "linked $(SHARED) into resources/"; \
 	else echo "no $(SHARED): the download rules will fetch the inputs"; fi
+
+# Debian's chromium, for the headless-browser checks of the HTML reports (tests/browser.py), installed
+# only when missing (apt-get, as root). Otherwise a message says how; the browser tests then skip,
+# or fail where DISENTANGLE_REQUIRE_BROWSER is set (as .ci/run does).
+browser:
+	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || \
+	if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else \
+	  echo "chromium is missing: install it with 'sudo apt-get install chromium' (Debian) to run the browser tests"; \
+	fi
 
 clean-results:
 	rm -rf results/* logs/* .snakemake/

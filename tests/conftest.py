@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the repository, the shared real data, and small simulated data."""
+"""Shared fixtures: paths to the repository, the shared real data, small simulated data, a headless browser."""
 
 from __future__ import annotations
 
@@ -30,3 +30,16 @@ def planted_counts():
     rate[:, :20] *= np.exp(a)[:, None]
     rate[:, 20:40] *= np.exp(b)[:, None]
     return rng.poisson(rate).astype(np.float32), a, b
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless chromium for checking HTML reports (tests/browser.py), shared by the session.
+
+    Skips the test when chromium is missing, or fails it when DISENTANGLE_REQUIRE_BROWSER is set (CI).
+    """
+    from .browser import Browser, require_browser  # imported here: websocket-client only for these tests
+
+    require_browser()
+    with Browser() as started:
+        yield started

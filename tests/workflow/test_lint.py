@@ -108,6 +108,7 @@ def test_dry_run_of_the_default_config(default_layout):
         "report": per_model,
         "summarize": 2,
         "sweep_summary": 1,
+        "compare": 2,  # one comparison page per dataset
         "all": 1,
     }
     expected["total"] = sum(expected.values())

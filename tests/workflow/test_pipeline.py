@@ -311,3 +311,56 @@ def test_adding_a_library_reruns_checks_and_enrichment_not_training(run):
     assert {"check_gene_sets", "check_labels", "enrich", "score_disentanglement", "report"} <= planned
     assert not planned & {"load_dataset", "preprocess", "train_vae", "export_latent", "rank_genes"}
     assert len(re.findall(r"^rule enrich:", text, flags=re.M)) == len(MODELS)  # only the new library
+
+
+@pytest.mark.browser
+def test_every_report_page_loads_renders_and_links_in_a_real_browser(run, browser):
+    """From the comparison page, chromium reaches every model's index and dimension pages: no console
+    error, every image rendered, every link resolves, no screenshot blank."""
+    from tests.browser import check_site
+
+    problems = check_site(browser, out(run) / "comparison" / "index.html")
+    visited = {path.relative_to(out(run).resolve()).as_posix() for path in problems}
+    expected = {"comparison/index.html"} | {f"{m}/report/index.html" for m in MODELS} | {
+        f"{m}/report/dim_{k}.html" for m in MODELS for k in range(N_LATENT)}
+    assert expected <= visited, f"pages not reached by links: {sorted(expected - visited)}"
+    assert not {page: p for page, p in problems.items() if p}
+
+
+def test_report_pages_show_every_part(run):
+    """Index: training curves, KL, NES heatmap, UMAP by cell type; each dimension page: traversal,
+    running scores, violins by cell type, the latent UMAP; each figure captioned."""
+    report = out(run, "beta1") / "report"
+    index = (report / "index.html").read_text()
+    for src in ("training.png", "kl_per_dim.png", "X_umap_by_0_cell_type.png"):
+        assert f'src="figures/{src}"' in index and (report / "figures" / src).stat().st_size > 1000
+    tables = [pd.read_csv(out(run, "beta1") / "enrichment" / f"{library}.tsv", sep="\t") for library in LIBRARIES]
+    significant = any((t["fdr"] < 0.05).any() for t in tables)
+    assert ('src="figures/nes_heatmap.png"' in index) == significant
+    assert ("No gene set is significant in any dimension" in index) == (not significant)
+    page = (report / "dim_0.html").read_text()
+    for src in ("dim_0_traversal.png", "dim_0_gsea_0.png", "dim_0_by_0_cell_type.png", "dim_0_X_umap.png"):
+        assert f'src="figures/{src}"' in page
+    for html in (index, page):
+        figures = re.findall(r'<div class="figure">(.*?)</div>', html, flags=re.S)
+        assert figures and all('class="caption"' in f for f in figures)
+
+
+def test_snakemake_report_bundles_every_model_report(run):
+    """`snakemake --report report.zip` holds every model's report folder, the comparison page and the
+    training figures (Snakemake files each output under a hashed folder), listed by category."""
+    import zipfile
+
+    proc = run_snakemake(run, "--report", "report.zip")
+    assert proc.returncode == 0, tail(proc)
+    with zipfile.ZipFile(run / "report.zip") as bundle:
+        names = bundle.namelist()
+        html = bundle.read("report/report.html").decode()
+    count = lambda suffix: sum(n.endswith(suffix) for n in names)  # noqa: E731
+    assert count("/index.html") == len(MODELS) + 1  # each model's report and the comparison page
+    assert count("/dim_0_traversal.png") == len(MODELS)
+    assert sum(bool(re.search(r"/dim_\d+\.html$", n)) for n in names) == len(MODELS) * N_LATENT
+    assert count("/reconstruction_vs_scores.png") == 1
+    assert count("/training.png") == 2 * len(MODELS)  # rule plot_training's, and its copy in each report
+    for category in ("Per-dimension reports", "Comparison", "Summary", "Training"):
+        assert category in html, category

@@ -233,6 +233,11 @@ def gmt_path(wildcards):
     return LIBRARIES[wildcards.library]["path"]
 
 
+def library_paths(wildcards):
+    """The GMT files of the dataset's libraries, in libraries_of's order."""
+    return [LIBRARIES[name]["path"] for name in libraries_of(wildcards.dataset)]
+
+
 def enrichment_tables(wildcards):
     return expand(
         "results/{dataset}/{model}/enrichment/{library}.tsv",
@@ -266,13 +271,13 @@ SWEEP_OUTPUTS = ["models.tsv", "summary.tsv", "metrics.png"]
 
 
 def all_targets():
-    """The summary and, per model, everything a user opens: kept as targets so that a deleted
+    """The summary, the comparison page and, per model, everything a user opens: kept as targets so that a deleted
     intermediate (a model killed mid-training) is rebuilt rather than silently missing."""
     per_model = ["model.pt", "specs.json", "losses.tsv", "training.png", "latent.h5ad", "rankings.tsv", "disentanglement.tsv",
                  "factor_metrics.tsv", "report"]
     targets = []
     for dataset in RUN_DATASETS:
-        targets.append(f"results/{dataset}/summary.tsv")
+        targets += [f"results/{dataset}/summary.tsv", f"results/{dataset}/comparison"]
         targets += expand("results/{dataset}/{model}/{file}", dataset=dataset, model=models_of(dataset), file=per_model)
         if sweep_of(dataset):
             targets += expand("results/{dataset}/sweep/{file}", dataset=dataset, file=SWEEP_OUTPUTS)

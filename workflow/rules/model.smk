@@ -50,6 +50,7 @@ rule export_latent:
         "results/{dataset}/{model}/latent.h5ad",
     params:
         traversal=dict(sorted(config["traversal"].items())),
+        umap=dict(sorted(config["umap"].items())),
     log:
         "logs/{dataset}/{model}/export_latent.log",
     conda:

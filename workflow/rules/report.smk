@@ -8,6 +8,8 @@ rule report:
         factor_metrics="results/{dataset}/{model}/factor_metrics.tsv",
         factors="results/{dataset}/{model}/factors.tsv",
         programs="results/{dataset}/{model}/programs.tsv",
+        training="results/{dataset}/{model}/training.png",
+        gmts=library_paths,
     output:
         report(
             directory("results/{dataset}/{model}/report"),
@@ -21,6 +23,7 @@ rule report:
         settings=dict(sorted(config["report"].items())),
         fdr=config["enrichment"]["fdr"],
         labels=lambda wc: DATASETS[wc.dataset]["labels"],
+        libraries=lambda wc: libraries_of(wc.dataset),
     log:
         "logs/{dataset}/{model}/report.log",
     conda:
@@ -77,3 +80,27 @@ rule sweep_summary:
         "../../envs/pipeline.yaml"
     script:
         "../scripts/sweep_summary.py"
+
+
+rule compare:
+    input:
+        summary="results/{dataset}/summary.tsv",
+        terms=model_outputs("results/{dataset}/{model}/terms.tsv"),
+        reports=model_outputs("results/{dataset}/{model}/report"),  # the page links into them
+    output:
+        report(
+            directory("results/{dataset}/comparison"),
+            htmlindex="index.html",
+            caption="../report/comparison.rst",
+            category="Comparison",
+            labels={"dataset": "{dataset}"},
+        ),
+    params:
+        models=lambda wc: models_of(wc.dataset),
+        fdr=config["enrichment"]["fdr"],
+    log:
+        "logs/{dataset}/compare.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/compare_models.py"

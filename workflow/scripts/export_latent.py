@@ -1,9 +1,10 @@
-"""Rule export_latent: posterior means, log-variances, KL per dimension and traversal effects to AnnData."""
+"""Rule export_latent: posterior means, log-variances, KL per dimension, traversal effects and a UMAP to AnnData."""
 
 import json
 
 import anndata as ad
 
+from disentangle.embedding import latent_umap
 from disentangle.model import export_latent
 from disentangle.runlog import logging_to
 
@@ -13,4 +14,7 @@ with logging_to(snakemake.log[0]):
                            quantiles=tuple(snakemake.params.traversal["quantiles"]),
                            steps=snakemake.params.traversal["steps"],
                            active_kl=snakemake.params.traversal["active_kl"])
+    umap = snakemake.params.umap
+    if umap["enabled"]:
+        latent_umap(latent, n_neighbors=umap["n_neighbors"], min_dist=umap["min_dist"], seed=umap["seed"])
     latent.write_h5ad(snakemake.output[0], compression="gzip")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from disentangle.report.plots import sweep_panels
+from disentangle.report.plots import save_figure, sweep_panels
 from disentangle.runlog import logging_to
 from disentangle.sweep import SWEEP_METRICS, aggregate_sweep, sweep_table
 
@@ -14,8 +14,8 @@ with logging_to(snakemake.log[0]) as log:
     aggregate = aggregate_sweep(table)
     table.to_csv(snakemake.output.models, sep="\t", index=False)
     aggregate.to_csv(snakemake.output.summary, sep="\t", index=False)
-    sweep_panels(Path(snakemake.output.figure), table, SWEEP_METRICS,
-                 title=f"{snakemake.wildcards.dataset}: {len(table)} models, mean ± sd over seeds")
+    title = f"{snakemake.wildcards.dataset}: {len(table)} models, mean ± sd over seeds"
+    save_figure(sweep_panels(table, SWEEP_METRICS, title=title), Path(snakemake.output.figure))
     wide = aggregate.assign(value=aggregate["mean"].round(3).astype(str) + " ± " + aggregate["sd"].round(3).astype(str))
     log.info("sweep of %d models:\n%s", len(table), wide.pivot(index="metric", columns="setting", values="value")
              .reindex(columns=list(dict.fromkeys(table["setting"]))).to_string())

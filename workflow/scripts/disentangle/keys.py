@@ -22,6 +22,8 @@ TRAVERSAL_EFFECT = "latent_traversal"  # genes x dims: decoded log-expression, h
 DECODER_LOADINGS = "latent_loadings"  # genes x dims: weights of a linear decoder (LDVAE), when it has one
 SIM_ACTIVITY = "simulated_activity"  # cells x programs (DataFrame): each true program's activity
 SIM_LOADINGS = "simulated_loadings"  # genes x programs: log-fold change of each gene in each program
+LATENT_UMAP = "X_umap"  # cells x 2: UMAP of the posterior means (scanpy's slot; `sc.pl.umap(adata)`)
+LATENT_NEIGHBORS = "latent_neighbors"  # uns / obsp prefix of the kNN graph of the posterior means
 
 # var columns of simulated datasets
 SIM_BASELINE = "simulated_baseline"  # log relative expression of each gene before any program

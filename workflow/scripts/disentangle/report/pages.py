@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import os
-import re
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from .. import __version__, keys
-from . import plots
+from ..rankings import ranking_matrix
+from . import dimension_page as page, index_plots, plots
+from .dimension_page import FIGURES
+from .render import environment, write_text
 from .tables import (
     dimension_summary,
     factor_rows,
@@ -33,31 +36,6 @@ from .tables import (
 
 log = logging.getLogger(__name__)
 
-FIGURES = "figures"
-TRAVERSAL_GENES = 10  # genes per pole in the traversal heatmap (at most the top_genes listed)
-TEMPLATES = Path(__file__).with_name("templates")
-
-
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def _write_text(path: Path, text: str) -> Path:
-    """Write through a temporary file and rename, so a page is either whole or absent."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_") or "label"
 
 
 def _per_dim(uns: Mapping, key: str, dimensions: pd.DataFrame, column: str, k: int, dtype) -> np.ndarray:
@@ -105,7 +83,7 @@ def _traversal_grid(uns: Mapping, n_dims: int, n_genes: int) -> tuple[np.ndarray
 
 
 def _embedding_bases(latent) -> list[str]:
-    """obsm keys of 2-D embeddings to draw: ``X_umap`` first, then other ``X_umap*`` keys."""
+    """obsm keys of 2-D embeddings to draw: ``X_umap`` (of the latent means) first, then other ``X_umap*`` keys."""
     bases = []
     for key in sorted(latent.obsm.keys(), key=lambda b: (b != "X_umap", b)):
         if not key.startswith("X_umap") or key == keys.LATENT_MEAN:
@@ -140,9 +118,12 @@ def write_model_report(
     fdr: float,
     top_genes: int = 20,
     top_terms: int = 15,
+    running_scores: int = 3,
     title: str | None = None,
     factors: pd.DataFrame | None = None,
     programs: pd.DataFrame | None = None,
+    gene_sets: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    training_figure: str | os.PathLike | None = None,
 ) -> list[Path]:
     """Write the static HTML report of one model into ``outdir``.
 
@@ -154,7 +135,7 @@ def write_model_report(
     latent
         AnnData with ``obsm[keys.LATENT_MEAN]`` (cells x K), optionally
         ``obsm[keys.LATENT_LOGVAR]`` and ``X_umap*`` embeddings, and ``uns[keys.LATENT_UNS]``
-        holding ``keys.KL_PER_DIM``, ``keys.ACTIVE``, ``"model"`` and ``"params"``.
+        holding ``keys.KL_PER_DIM``, ``keys.ACTIVE``, ``"model"``, ``"params"`` and the traversal grid.
     rankings
         Long table: ``keys.DIMENSION``, ``keys.GENE``, ``keys.SCORE``, ``keys.RANK``.
     enrichment
@@ -170,6 +151,8 @@ def write_model_report(
         A term is significant when its FDR is below this.
     top_genes, top_terms
         Genes shown per pole, terms shown per dimension.
+    running_scores
+        GSEA running-score plots per dimension: of its first terms (by FDR, then |NES|).
     title
         Page title; default ``"{dataset} / {model}"`` from ``uns``.
     factors
@@ -178,6 +161,10 @@ def write_model_report(
     programs
         ``programs.tsv`` (simulated data): per true program, its own dimension and the
         dimensions where the enrichment found it; shown as "True programs".
+    gene_sets
+        Library -> term -> genes, for the running-score plots; without it there are none.
+    training_figure
+        ``training.png`` of rule plot_training, copied into the report's figures.
 
     Returns
     -------
@@ -193,108 +180,139 @@ def write_model_report(
     if keys.LATENT_MEAN not in latent.obsm:
         raise KeyError(f"latent AnnData has no obsm[{keys.LATENT_MEAN!r}] (posterior means)")
     means = np.asarray(latent.obsm[keys.LATENT_MEAN], dtype=float)
-    logvar = latent.obsm[keys.LATENT_LOGVAR] if keys.LATENT_LOGVAR in latent.obsm else None
     n_dims = means.shape[1]
     uns = dict(latent.uns.get(keys.LATENT_UNS, {}) or {})
-    enrichment = enrichment if enrichment is not None else pd.DataFrame()
+    enrichment = enrichment if enrichment is not None else pd.DataFrame(columns=keys.ENRICHMENT_COLUMNS)
     kl = _per_dim(uns, keys.KL_PER_DIM, dimensions, "kl", n_dims, float)
     active = _per_dim(uns, keys.ACTIVE, dimensions, "active", n_dims, bool)
-    params = uns.get(keys.PARAMS) or {}
-    active_kl = _find(uns, keys.ACTIVE_KL)
-    try:
-        active_kl = float(active_kl) if active_kl is not None else None
-    except (TypeError, ValueError):
-        active_kl = None
+    active_kl = _active_kl(uns)
     if title is None:
         parts = [str(p) for p in (uns.get("dataset"), uns.get("model")) if p is not None]
         title = " / ".join(parts) if parts else "β-VAE model report"
 
-    env = _environment()
+    env = environment()
     common = {"title": title, "version": __version__, "fdr": fmt_num(fdr)}
     label_cols = _label_columns(latent, labels)
     bases = _embedding_bases(latent)
     names = [keys.dim_name(k) for k in range(n_dims)]
-    grid = _traversal_grid(uns, n_dims, latent.n_vars)
-    factor_table, program_table = factor_rows(factors), program_rows(programs)
+    shared = {
+        "latent": latent, "means": means, "kl": kl, "active": active, "rankings": rankings,
+        "enrichment": enrichment, "dimensions": dimensions, "fdr": fdr, "top_genes": top_genes,
+        "top_terms": top_terms, "running_scores": running_scores, "gene_sets": gene_sets or {},
+        "label_cols": label_cols, "bases": bases, "names": names, "figdir": figdir,
+        "grid": _traversal_grid(uns, n_dims, latent.n_vars),
+        "term_dims": page.significant_dims(enrichment, fdr),
+        "ranking": ranking_matrix(rankings) if len(rankings) else pd.DataFrame(),
+        "factor_table": factor_rows(factors), "program_table": program_rows(programs),
+    }
     written: list[Path] = []
     index_rows = []
+    for k in range(n_dims):
+        html, row, figures = _dimension_page(env, common, k, shared, active_kl)
+        written += figures
+        written.append(write_text(outdir / f"dim_{k}.html", html))
+        index_rows.append(row)
 
-    for k, name in enumerate(names):
-        summary = dimension_summary(dimensions, name, fdr)
-        dim = {
-            "name": name,
-            "href": f"dim_{k}.html",
-            "kl": fmt_fixed(kl[k], 3),
-            "active": bool(active[k]),
-            "mean_sd": fmt_num(np.nanstd(means[:, k])),
-            "posterior_var": (
-                fmt_num(np.nanmean(np.exp(np.asarray(logvar[:, k], dtype=float))))
-                if logvar is not None else ""
-            ),
-        }
-        index_rows.append({**summary, **dim})
-        high, low = pole_genes(rankings, name, top_genes)
-        terms = dimension_terms(enrichment, name, fdr, top_terms)
-        traversal_figure = None
-        if grid is not None:
-            path = figdir / f"dim_{k}_traversal.png"
-            n = min(TRAVERSAL_GENES, top_genes)
-            plots.save_figure(plots.traversal_heatmap(grid[0][k], grid[1][k], list(latent.var_names),
-                                                      [g["gene"] for g in high[:n]], [g["gene"] for g in low[:n]], name),
-                              path)
-            written.append(path)
-            traversal_figure = f"{FIGURES}/{path.name}"
-
-        label_figures, label_notes = [], []
-        for i, col in enumerate(label_cols):
-            path = figdir / f"dim_{k}_by_{i}_{_safe(col)}.png"
-            if plots.by_label(path, means[:, k], latent.obs[col], name) is None:
-                label_notes.append(f"No cell has a value in “{col}”; no figure.")
-                continue
-            written.append(path)
-            label_figures.append({"label": col, "src": f"{FIGURES}/{path.name}"})
-        embedding_figures = []
-        for basis in bases:
-            path = figdir / f"dim_{k}_{_safe(basis)}.png"
-            plots.embedding(path, latent.obsm[basis], means[:, k], name, basis)
-            written.append(path)
-            embedding_figures.append({"basis": basis, "src": f"{FIGURES}/{path.name}"})
-
-        html = env.get_template("dim.html").render(
-            **common,
-            dim=dim,
-            summary=summary,
-            active_kl=fmt_num(active_kl) if active_kl is not None else "",
-            prev={"name": names[k - 1], "href": f"dim_{k - 1}.html"} if k > 0 else None,
-            next={"name": names[k + 1], "href": f"dim_{k + 1}.html"} if k + 1 < n_dims else None,
-            high=high,
-            low=low,
-            terms=terms,
-            label_figures=label_figures,
-            label_notes=label_notes,
-            embedding_figures=embedding_figures,
-            traversal_figure=traversal_figure,
-            carried=[f for f in factor_table if f["mig_dim"] == name],
-            own_programs=[p for p in program_table if p["own_dimension"] == name],
-        )
-        written.append(_write_text(outdir / f"dim_{k}.html", html))
-
-    kl_path = plots.kl_bar(figdir / "kl_per_dim.png", names, kl, active, active_kl)
-    written.append(kl_path)
+    figures = _index_figures(figdir, shared, active_kl, training_figure)
+    written += [figdir / Path(src).name for src in figures.values() if isinstance(src, str)]
+    written += [figdir / Path(f["src"]).name for f in figures["label_maps"]]
     html = env.get_template("index.html").render(
         **common,
         n_dims=n_dims,
         n_active=int(np.sum(active)),
         n_cells=latent.n_obs,
         n_genes=latent.n_vars,
-        params=[(str(key), fmt_value(v)) for key, v in dict(params).items()],
+        params=[(str(key), fmt_value(v)) for key, v in dict(uns.get(keys.PARAMS) or {}).items()],
         scores=[(str(key), fmt_value(v)) for key, v in dict(model_scores or {}).items()],
         dims=index_rows,
-        kl_figure=f"{FIGURES}/{kl_path.name}",
         n_tested=int(enrichment[keys.TERM].nunique()) if keys.TERM in enrichment else 0,
-        factors=factor_table,
-        programs=program_table,
+        factors=shared["factor_table"],
+        programs=shared["program_table"],
+        active_kl=fmt_num(active_kl) if active_kl is not None else "",
+        **figures,
     )
-    written.append(_write_text(index_path, html))
+    written.append(write_text(index_path, html))
     return written
 
+
+def _active_kl(uns: Mapping) -> float | None:
+    value = _find(uns, keys.ACTIVE_KL)
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _dimension_page(env: Environment, common: dict, k: int, shared: dict, active_kl: float | None):
+    """(html, index row, figures written) of dimension ``k``."""
+    names, figdir, name = shared["names"], shared["figdir"], shared["names"][k]
+    latent, means, fdr = shared["latent"], shared["means"], shared["fdr"]
+    logvar = latent.obsm[keys.LATENT_LOGVAR] if keys.LATENT_LOGVAR in latent.obsm else None
+    summary = dimension_summary(shared["dimensions"], name, fdr)
+    dim = {
+        "name": name,
+        "href": f"dim_{k}.html",
+        "kl": fmt_fixed(shared["kl"][k], 3),
+        "active": bool(shared["active"][k]),
+        "mean_sd": fmt_num(np.nanstd(means[:, k])),
+        "posterior_var": (fmt_num(np.nanmean(np.exp(np.asarray(logvar[:, k], dtype=float))))
+                          if logvar is not None else ""),
+    }
+    high, low = pole_genes(shared["rankings"], name, shared["top_genes"])
+    terms = dimension_terms(shared["enrichment"], name, fdr, shared["top_terms"])
+    page.add_other_dims(terms["rows"], name, shared["term_dims"])
+    ranking = shared["ranking"][name] if name in shared["ranking"] else None
+    traversal = page.traversal_figure(figdir, k, shared["grid"], list(latent.var_names), high, low,
+                                      shared["top_genes"], name)
+    gsea = page.running_score_figures(figdir, k, name, ranking, terms["rows"], shared["gene_sets"],
+                                      shared["running_scores"])
+    by_label, label_notes = page.label_figures(figdir, k, name, means[:, k], latent.obs, shared["label_cols"])
+    on_embedding = page.embedding_figures(figdir, k, name, means[:, k], latent.obsm, shared["bases"])
+    html = env.get_template("dim.html").render(
+        **common,
+        dim=dim,
+        summary=summary,
+        active_kl=fmt_num(active_kl) if active_kl is not None else "",
+        prev={"name": names[k - 1], "href": f"dim_{k - 1}.html"} if k > 0 else None,
+        next={"name": names[k + 1], "href": f"dim_{k + 1}.html"} if k + 1 < len(names) else None,
+        dims=[{"name": n, "href": f"dim_{i}.html"} for i, n in enumerate(names)],
+        high=high,
+        low=low,
+        terms=terms,
+        shared_dims=page.shared_terms(name, shared["term_dims"]),
+        gsea_figures=gsea,
+        label_figures=by_label,
+        label_notes=label_notes,
+        embedding_figures=on_embedding,
+        traversal_figure=f"{FIGURES}/{traversal.name}" if traversal else None,
+        carried=[f for f in shared["factor_table"] if f["mig_dim"] == name],
+        own_programs=[p for p in shared["program_table"] if p["own_dimension"] == name],
+    )
+    written = [p for p in [traversal] if p] + [figdir / Path(f["src"]).name for f in [*gsea, *by_label, *on_embedding]]
+    return html, {**summary, **dim}, written
+
+
+def _index_figures(figdir: Path, shared: dict, active_kl: float | None, training_figure) -> dict:
+    """Write the index's figures; return the template's names for them (``None`` when not drawn)."""
+    figures: dict[str, Any] = {"training_figure": None, "heatmap_figure": None, "heatmap_terms": 0, "label_maps": []}
+    if training_figure is not None and Path(training_figure).exists():
+        shutil.copyfile(training_figure, figdir / "training.png")
+        figures["training_figure"] = f"{FIGURES}/training.png"
+    kl_path = plots.save_figure(plots.kl_bar(shared["names"], shared["kl"], shared["active"], active_kl),
+                                figdir / "kl_per_dim.png")
+    figures["kl_figure"] = f"{FIGURES}/{kl_path.name}"
+    table = index_plots.heatmap_terms(shared["enrichment"], shared["fdr"])
+    if not table.empty:
+        path = plots.save_figure(index_plots.nes_heatmap(table, shared["fdr"]), figdir / "nes_heatmap.png")
+        figures["heatmap_figure"] = f"{FIGURES}/{path.name}"
+        figures["heatmap_terms"] = len(table)
+    latent = shared["latent"]
+    if shared["bases"]:
+        basis = shared["bases"][0]
+        for i, col in enumerate(shared["label_cols"]):
+            fig = index_plots.embedding_by_label(latent.obsm[basis], latent.obs[col], basis)
+            if fig is None:
+                continue
+            path = plots.save_figure(fig, figdir / f"{page.safe_name(basis)}_by_{i}_{page.safe_name(col)}.png")
+            figures["label_maps"].append({"label": col, "basis": basis, "src": f"{FIGURES}/{path.name}"})
+    return figures

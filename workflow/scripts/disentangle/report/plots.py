@@ -1,4 +1,8 @@
-"""PNG figures of the report, drawn on matplotlib's Agg canvas.
+"""Figures of the reports, drawn on matplotlib's Agg canvas: the shared pieces, KL and sweep plots.
+
+Every plotting function returns a :class:`~matplotlib.figure.Figure`; callers write it with
+:func:`save_figure`. Dimension figures are in :mod:`.dimension_plots`, the index's in
+:mod:`.index_plots`.
 
 Figures are built with :class:`matplotlib.figure.Figure` and an explicit ``FigureCanvasAgg``
 rather than ``pyplot``: nothing is registered with pyplot's figure manager, the global backend
@@ -8,6 +12,7 @@ hundreds of dimensions does not grow memory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -28,18 +33,26 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+def subsample(n: int) -> np.ndarray:
+    """Indices of at most ``MAX_POINTS`` cells in a fixed random order (no overplotting bias)."""
+    return np.random.default_rng(0).permutation(n)[:MAX_POINTS]
+
+
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (folders made) and free it."""
+    """Write ``fig`` as a PNG at ``path`` (folders made) through a temporary name, and free it."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.png")
     try:
-        fig.savefig(path, format="png")
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, path)
     finally:
         fig.clear()
+        tmp.unlink(missing_ok=True)
     return path
 
 
-def kl_bar(path: Path, names: list[str], kl: np.ndarray, active: np.ndarray,
-           threshold: float | None = None) -> Path:
+def kl_bar(names: list[str], kl: np.ndarray, active: np.ndarray, threshold: float | None = None) -> Figure:
     """Bar plot of KL (nats) per dimension; inactive dimensions grey, activity threshold dashed."""
     k = len(names)
     fig = new_figure(min(max(4.0, 0.3 * k + 1.5), 16.0), 3.2)
@@ -57,107 +70,10 @@ def kl_bar(path: Path, names: list[str], kl: np.ndarray, active: np.ndarray,
     ax.set_ylabel("KL (nats per cell)")
     ax.set_title("KL per latent dimension (grey: inactive)", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    return save_figure(fig, path)
+    return fig
 
 
-def by_label(path: Path, values: np.ndarray, label: pd.Series, dim: str) -> Path | None:
-    """The dimension's posterior means by the categories of ``label``, ordered by median.
-
-    Categorical (or few-valued) columns give one box per category with the cells jittered on
-    top; continuous numeric columns give a scatter. Cells without a label are left out.
-    Returns ``None`` when no cell has a label.
-    """
-    values = np.asarray(values, float)
-    keep = label.notna().to_numpy() & np.isfinite(values)
-    if not keep.any():
-        return None
-    lab, vals = label[keep], values[keep]
-    numeric = pd.api.types.is_numeric_dtype(lab) and not isinstance(lab.dtype, pd.CategoricalDtype)
-    if numeric and lab.nunique() > MAX_CATEGORIES:
-        return _continuous(path, vals, lab.to_numpy(float), dim, str(label.name))
-
-    groups = pd.Series(vals, index=lab.index).groupby(lab.astype(str).to_numpy())
-    counts = groups.size()
-    dropped = 0
-    if len(counts) > MAX_CATEGORIES:
-        kept = counts.sort_values(ascending=False, kind="mergesort").index[:MAX_CATEGORIES]
-        dropped = len(counts) - MAX_CATEGORIES
-        counts = counts.loc[kept]
-    medians = groups.median().loc[counts.index].sort_values(kind="mergesort")
-    order = list(medians.index)
-    data = [groups.get_group(c).to_numpy() for c in order]
-
-    n = len(order)
-    fig = new_figure(6.0, min(max(2.0, 0.32 * n + 1.2), 14.0))
-    ax = fig.add_subplot()
-    ax.boxplot(data, orientation="horizontal", showfliers=False, widths=0.6,
-               medianprops={"color": "#c0392b", "linewidth": 1.5},
-               boxprops={"color": "#444"}, whiskerprops={"color": "#444"},
-               capprops={"color": "#444"})
-    rng = np.random.default_rng(0)
-    for i, d in enumerate(data, start=1):
-        if len(d) > 2000:
-            d = rng.choice(d, 2000, replace=False)
-        jitter = rng.uniform(-0.18, 0.18, len(d))
-        ax.scatter(d, i + jitter, s=6, alpha=0.5, color=ACTIVE_COLOR, linewidths=0,
-                   rasterized=True)
-    ax.set_yticks(np.arange(1, n + 1), [f"{c} (n={counts[c]})" for c in order], fontsize=8)
-    ax.axvline(0, color="#999", linewidth=0.6, linestyle=":")
-    ax.set_xlabel(f"{dim} (posterior mean)")
-    title = f"{dim} by {label.name}"
-    if dropped:
-        title += f" ({dropped} rarer categories not shown)"
-    ax.set_title(title, fontsize=10)
-    ax.spines[["top", "right"]].set_visible(False)
-    return save_figure(fig, path)
-
-
-def _continuous(path: Path, vals: np.ndarray, x: np.ndarray, dim: str, name: str) -> Path:
-    idx = _subsample(len(vals))
-    fig = new_figure(5.0, 4.0)
-    ax = fig.add_subplot()
-    ax.scatter(x[idx], vals[idx], s=3, alpha=0.4, color=ACTIVE_COLOR, linewidths=0,
-               rasterized=True)
-    ax.set_xlabel(name)
-    ax.set_ylabel(f"{dim} (posterior mean)")
-    ax.set_title(f"{dim} against {name}", fontsize=10)
-    ax.spines[["top", "right"]].set_visible(False)
-    return save_figure(fig, path)
-
-
-def _subsample(n: int) -> np.ndarray:
-    """Indices of at most ``MAX_POINTS`` cells in a fixed random order (no overplotting bias)."""
-    rng = np.random.default_rng(0)
-    idx = rng.permutation(n)
-    return idx[:MAX_POINTS]
-
-
-def embedding(path: Path, coords: np.ndarray, values: np.ndarray, dim: str, basis: str) -> Path:
-    """Cells on a 2-D embedding, coloured by the dimension (diverging, centred on 0)."""
-    coords = np.asarray(coords, float)[:, :2]
-    values = np.asarray(values, float)
-    ok = np.isfinite(coords).all(axis=1) & np.isfinite(values)
-    coords, values = coords[ok], values[ok]
-    idx = _subsample(len(values))
-    lim = float(np.percentile(np.abs(values), 99)) if len(values) else 1.0
-    lim = lim if lim > 0 else 1.0
-    fig = new_figure(5.2, 4.4)
-    ax = fig.add_subplot()
-    size = float(np.clip(3e4 / max(len(idx), 1), 1.0, 30.0))
-    sc = ax.scatter(coords[idx, 0], coords[idx, 1], c=values[idx], cmap="RdBu_r",
-                    vmin=-lim, vmax=lim, s=size, linewidths=0, rasterized=True)
-    fig.colorbar(sc, ax=ax, shrink=0.8, label=f"{dim} (posterior mean)")
-    name = basis[2:] if basis.startswith("X_") else basis
-    ax.set_xlabel(f"{name} 1")
-    ax.set_ylabel(f"{name} 2")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(f"{dim} on {name}", fontsize=10)
-    ax.set_aspect("equal", adjustable="datalim")
-    return save_figure(fig, path)
-
-
-def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]], title: str = "") -> Path:
+def sweep_panels(table: pd.DataFrame, metrics: list[tuple[str, str]], title: str = "") -> Figure:
     """One panel per metric: its value per setting (x, in the table's order), mean ± sd over seeds.
 
     Settings named ``"{family}={value}"`` (``β=4``, ``C=10``) are joined by a line within a family only.
@@ -193,46 +109,4 @@ def sweep_panels(path: Path, table: pd.DataFrame, metrics: list[tuple[str, str]]
         ax.spines[["top", "right"]].set_visible(False)
     if title:
         fig.suptitle(title, fontsize=10)
-    return save_figure(fig, path)
-
-
-def traversal_heatmap(positions: np.ndarray, decoded: np.ndarray, genes: list[str], high: list[str], low: list[str],
-                      dim: str) -> Figure:
-    """The traversal figure for genes: decoded expression of each pole's top genes along one dimension.
-
-    Parameters
-    ----------
-    positions
-        (steps,) values the dimension takes, low pole first.
-    decoded
-        steps x genes: decoded log-expression at each position (the other dimensions fixed).
-    genes
-        The gene names of ``decoded``'s columns.
-    high, low
-        The top genes of the high and of the low pole, drawn as rows in that order.
-    dim
-        The dimension's name, for the labels.
-
-    Returns
-    -------
-    A figure: one row per gene, one column per step, coloured by the decoded log-expression
-    minus the gene's mean along the traversal (so genes of any level share one scale).
-    """
-    index = {g: i for i, g in enumerate(genes)}
-    rows = [g for g in [*high, *low] if g in index]
-    values = decoded[:, [index[g] for g in rows]].T if rows else np.zeros((0, len(positions)))
-    centred = values - values.mean(axis=1, keepdims=True)
-    limit = float(np.abs(centred).max()) or 1.0
-    fig = new_figure(min(2.2 + 0.45 * len(positions), 8.0), 1.0 + 0.2 * max(len(rows), 1))
-    ax = fig.add_subplot()
-    image = ax.imshow(centred, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-    ax.set_yticks(np.arange(len(rows)), rows, fontsize=7)
-    ax.set_xticks(np.arange(len(positions)), [f"{p:.2g}" for p in positions], fontsize=7)
-    ax.set_xlabel(f"{dim} (low pole → high pole; other dimensions at their median)", fontsize=8)
-    if high and low and len(rows) > len(high):
-        ax.axhline(len([g for g in high if g in index]) - 0.5, color="black", linewidth=0.8)
-    bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("decoded log-expression − gene mean", fontsize=7)
-    bar.ax.tick_params(labelsize=7)
-    ax.set_title(f"Traversal of {dim}: top genes of the high pole (above the line) and the low pole", fontsize=9)
     return fig
