@@ -85,7 +85,8 @@ def embedding_by_label(coords: np.ndarray, label: pd.Series, basis: str) -> Figu
     else:
         _categories(ax, coords[idx], label.astype(str).to_numpy()[idx], size)
     embedding_axes(ax, basis)
-    ax.set_title(f"{label.name} on the {basis_name(basis)} of the posterior means", fontsize=10)
+    where = "the UMAP of the posterior means" if basis == keys.LATENT_UMAP else f"the data's {basis_name(basis)}"
+    ax.set_title(f"{label.name} on {where}", fontsize=10)
     return fig
 
 

@@ -296,7 +296,8 @@ def _index_figures(figdir: Path, shared: dict, active_kl: float | None, training
     """Write the index's figures; return the template's names for them (``None`` when not drawn)."""
     figures: dict[str, Any] = {"training_figure": None, "heatmap_figure": None, "heatmap_terms": 0, "label_maps": []}
     if training_figure is not None and Path(training_figure).exists():
-        shutil.copyfile(training_figure, figdir / "training.png")
+        shutil.copyfile(training_figure, figdir / ".training.png.tmp")
+        os.replace(figdir / ".training.png.tmp", figdir / "training.png")
         figures["training_figure"] = f"{FIGURES}/training.png"
     kl_path = plots.save_figure(plots.kl_bar(shared["names"], shared["kl"], shared["active"], active_kl),
                                 figdir / "kl_per_dim.png")
@@ -307,8 +308,7 @@ def _index_figures(figdir: Path, shared: dict, active_kl: float | None, training
         figures["heatmap_figure"] = f"{FIGURES}/{path.name}"
         figures["heatmap_terms"] = len(table)
     latent = shared["latent"]
-    if shared["bases"]:
-        basis = shared["bases"][0]
+    for basis in shared["bases"]:
         for i, col in enumerate(shared["label_cols"]):
             fig = index_plots.embedding_by_label(latent.obsm[basis], latent.obs[col], basis)
             if fig is None:
