@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared/resources
 CORES  ?= 8
 
-.PHONY: run test lint resources browser clean-results
+.PHONY: run test lint resources browser slurm clean-results
 
 run: $(VENV)/.installed resources
 	$(BIN)/snakemake --profile profiles/local --cores $(CORES)
 
-test: $(VENV)/.installed resources browser
+test: $(VENV)/.installed resources browser slurm
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed
@@ -44,6 +44,14 @@ browser:
 	else \
 	  echo "chromium is missing: install it with 'sudo apt-get install chromium' (Debian) to run the browser tests"; \
 	fi
+
+# Debian's SLURM packages (slurm-wlm, slurmdbd, munge, mariadb-server) for the cluster test
+# (tests/workflow/test_slurm.py), installed only when missing (apt-get, as root); otherwise a
+# message says how. The test starts a single-node SLURM (cluster/slurm/start.sh) and stops it
+# afterwards, unless one was running before; it skips where SLURM cannot start, or fails where
+# DISENTANGLE_REQUIRE_SLURM is set (as .ci/run does).
+slurm:
+	@cluster/slurm/install.sh || true
 
 clean-results:
 	rm -rf results/* logs/* .snakemake/

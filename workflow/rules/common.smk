@@ -267,6 +267,35 @@ def model_outputs(pattern):
     return inputs
 
 
+
+# Resources of a job, for cluster execution (profiles/slurm; `snakemake --cores` uses threads only).
+# Memory grows with the size of the rule's input files (h5ad files are compressed, so a matrix takes
+# several times its file size in memory) and doubles with each retry (`retries:` in the profile),
+# so a job that ran out of memory gets more; a retry also gets more time. Override per rule with
+# `--set-resources` (or `set-resources:` in a profile); the config holds no resources.
+def memory(base_mb, per_input_mb=0):
+    """mem_mb: ``base_mb`` plus ``per_input_mb`` per MB of input, times the attempt."""
+
+    def mem_mb(wildcards, input, attempt):
+        return int((base_mb + per_input_mb * input.size_mb) * attempt)
+
+    return mem_mb
+
+
+def minutes(base):
+    """runtime in minutes: ``base``, times the attempt."""
+
+    def runtime(wildcards, attempt):
+        return base * attempt
+
+    return runtime
+
+
+def gpus(wildcards):
+    """gpu (the slurm plugin's resource, ``--gpus``): 1 when the model trains with `device: cuda`, else 0."""
+    return int(model_params(wildcards.model)["device"] == "cuda")
+
+
 SWEEP_OUTPUTS = ["models.tsv", "summary.tsv", "metrics.png"]
 
 

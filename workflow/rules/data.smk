@@ -16,6 +16,9 @@ for _kind, _entries in (("dataset", DATASETS), ("gene_sets", LIBRARIES)):
             params:
                 entry=_entry,
                 kind=_kind,
+            resources:
+                mem_mb=1000,
+                runtime=30,
             log:
                 f"logs/download/{_kind}_{_name}.log",
             localrule: True
@@ -31,6 +34,9 @@ rule simulate_dataset:
         programs="results/{dataset}/simulation/programs.gmt",
     params:
         spec=lambda wc: DATASETS[wc.dataset]["simulate"],
+    resources:
+        mem_mb=memory(2000),
+        runtime=minutes(30),
     log:
         "logs/{dataset}/simulate_dataset.log",
     conda:
@@ -46,6 +52,9 @@ rule load_dataset:
         "results/{dataset}/raw.h5ad",
     params:
         reading=lambda wc: reading_params(wc.dataset),
+    resources:
+        mem_mb=memory(2000, per_input_mb=20),
+        runtime=minutes(30),
     log:
         "logs/{dataset}/load_dataset.log",
     conda:
@@ -64,6 +73,9 @@ rule check_gene_sets:
     output:
         "results/{dataset}/checks/gene_sets_{library}.tsv",
     priority: 100
+    resources:
+        mem_mb=memory(1000, per_input_mb=10),
+        runtime=minutes(10),
     log:
         "logs/{dataset}/check_gene_sets_{library}.log",
     conda:
@@ -80,6 +92,9 @@ rule check_labels:
     params:
         labels=lambda wc: DATASETS[wc.dataset]["labels"],
     priority: 100
+    resources:
+        mem_mb=memory(1000, per_input_mb=10),
+        runtime=minutes(10),
     log:
         "logs/{dataset}/check_labels.log",
     conda:

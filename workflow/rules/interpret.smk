@@ -3,6 +3,9 @@ rule rank_genes:
         "results/{dataset}/{model}/latent.h5ad",
     output:
         "results/{dataset}/{model}/rankings.tsv",
+    resources:
+        mem_mb=memory(1000, per_input_mb=5),
+        runtime=minutes(10),
     log:
         "logs/{dataset}/{model}/rank_genes.log",
     conda:
@@ -22,6 +25,9 @@ rule enrich:
     params:
         settings={k: config["enrichment"][k] for k in ("max_size", "min_size", "permutations", "seed")},
     threads: 1
+    resources:
+        mem_mb=memory(1500),
+        runtime=minutes(60),
     log:
         "logs/{dataset}/{model}/enrich_{library}.log",
     benchmark:
@@ -45,6 +51,9 @@ rule score_disentanglement:
     params:
         fdr=config["enrichment"]["fdr"],
         labels=lambda wc: DATASETS[wc.dataset]["labels"],
+    resources:
+        mem_mb=memory(1000, per_input_mb=5),
+        runtime=minutes(15),
     log:
         "logs/{dataset}/{model}/score_disentanglement.log",
     conda:
@@ -65,6 +74,9 @@ rule score_factors:
         labels=lambda wc: DATASETS[wc.dataset]["labels"],
         target_sum=lambda wc: preprocess_params(wc.dataset)["target_sum"],
     threads: 1
+    resources:
+        mem_mb=memory(2000, per_input_mb=10),
+        runtime=minutes(60),
     log:
         "logs/{dataset}/{model}/score_factors.log",
     benchmark:

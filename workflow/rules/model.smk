@@ -11,6 +11,10 @@ rule train_vae:
         # not an output: it outlives a killed job, and a rerun resumes from it (removed on success)
         checkpoint="results/{dataset}/{model}/training_state.pt",
     threads: 1
+    resources:
+        mem_mb=memory(2000, per_input_mb=20),
+        runtime=minutes(240),
+        gpu=gpus,
     log:
         "logs/{dataset}/{model}/train_vae.log",
     benchmark:
@@ -33,6 +37,9 @@ rule plot_training:
             subcategory="{dataset}",
             labels={"model": "{model}", "figure": "training curves"},
         ),
+    resources:
+        mem_mb=memory(1000),
+        runtime=minutes(10),
     log:
         "logs/{dataset}/{model}/plot_training.log",
     conda:
@@ -51,6 +58,9 @@ rule export_latent:
     params:
         traversal=dict(sorted(config["traversal"].items())),
         umap=dict(sorted(config["umap"].items())),
+    resources:
+        mem_mb=memory(2000, per_input_mb=20),
+        runtime=minutes(60),
     log:
         "logs/{dataset}/{model}/export_latent.log",
     conda:

@@ -7,6 +7,9 @@ rule preprocess:
         settings=lambda wc: preprocess_params(wc.dataset),
         species=lambda wc: DATASETS[wc.dataset]["species"],
         values=lambda wc: DATASETS[wc.dataset]["values"],
+    resources:
+        mem_mb=memory(2000, per_input_mb=20),
+        runtime=minutes(60),
     log:
         "logs/{dataset}/preprocess.log",
     benchmark:

@@ -24,6 +24,9 @@ rule report:
         fdr=config["enrichment"]["fdr"],
         labels=lambda wc: DATASETS[wc.dataset]["labels"],
         libraries=lambda wc: libraries_of(wc.dataset),
+    resources:
+        mem_mb=memory(2000, per_input_mb=5),
+        runtime=minutes(30),
     log:
         "logs/{dataset}/{model}/report.log",
     conda:
@@ -47,6 +50,9 @@ rule summarize:
         ),
     params:
         models=lambda wc: models_of(wc.dataset),
+    resources:
+        mem_mb=memory(1000),
+        runtime=minutes(10),
     log:
         "logs/{dataset}/summarize.log",
     conda:
@@ -74,6 +80,9 @@ rule sweep_summary:
         ),
     params:
         models=lambda wc: sweep_of(wc.dataset),
+    resources:
+        mem_mb=memory(1000),
+        runtime=minutes(10),
     log:
         "logs/{dataset}/sweep_summary.log",
     conda:
@@ -98,6 +107,9 @@ rule compare:
     params:
         models=lambda wc: models_of(wc.dataset),
         fdr=config["enrichment"]["fdr"],
+    resources:
+        mem_mb=memory(1500),
+        runtime=minutes(15),
     log:
         "logs/{dataset}/compare.log",
     conda:
