@@ -49,3 +49,25 @@ def test_no_testable_set_gives_an_empty_table_with_columns():
     scores, _ = _scores()
     table = prerank_dimensions(scores, {"SMALL": ["GENE0", "GENE1"]}, library="x", permutations=50, min_size=10)
     assert table.empty and list(table.columns) == COLUMNS
+
+
+def test_bad_input_12_ranking_shorter_than_min_size(caplog):
+    """bad-inputs/12: a 12-gene ranking; every 22-gene set keeps 3-4 ranked genes. With min_size 15 the
+    result is an empty table and a warning that says why (gseapy alone raises a LookupError); with
+    min_size 3 all four sets are tested."""
+    import logging
+    from pathlib import Path
+
+    from disentangle.io import read_gmt
+
+    case = Path(__file__).parents[2].parent / "shared" / "bad-inputs" / "12_small_ranking_min_size"
+    ranking = pd.read_csv(case / "ranking_12_genes.rnk", sep="\t", header=None, index_col=0).iloc[:, 0]
+    scores = pd.DataFrame({"z0": ranking})
+    sets = read_gmt(case / "genesets_22_members_each.gmt")
+    with caplog.at_level(logging.WARNING):
+        empty = prerank_dimensions(scores, sets, library="case12", permutations=50, min_size=15)
+    assert empty.empty and list(empty.columns) == COLUMNS
+    assert "case12: no gene set has 15-500 genes in the 12 ranked genes; nothing tested" in caplog.text
+    tested = prerank_dimensions(scores, sets, library="case12", permutations=50, min_size=3)
+    assert sorted(tested[keys.TERM]) == ["BIGSET_1", "BIGSET_2", "BIGSET_3", "BIGSET_4"]
+    assert tested.set_index(keys.TERM).loc["BIGSET_1", keys.NES] > 0 > tested.set_index(keys.TERM).loc["BIGSET_4", keys.NES]

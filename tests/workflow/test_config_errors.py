@@ -44,6 +44,12 @@ def _both(*mutations):
     return mutate
 
 
+def _rename(section, old, new):
+    def mutate(config):
+        config[section][new] = config[section].pop(old)
+    return mutate
+
+
 def _simulated(spec, **entry):
     """The dataset made a simulation (no path, format or species): only ``spec`` (or ``entry``) can be wrong."""
     def mutate(config):
@@ -130,6 +136,19 @@ CASES = [
      ["traversal.quantiles must be [low, high] with low < high, got [0.98, 0.02]"]),
     ("min_size_above_max_size", _set(["enrichment", "max_size"], 3),
      ["enrichment.min_size (5) is larger than enrichment.max_size (3)"]),
+    # names become paths under results/: nothing that could leave it
+    ("dataset_named_dotdot", _rename("datasets", "tiny", ".."),
+     ["config.yaml: datasets: the name '..' cannot be used", "may not start with '.' or '-'"]),
+    ("model_name_with_a_slash", _rename("models", "beta1", "../../beta1"),
+     ["config.yaml: models: the name '../../beta1' cannot be used", "Rename it, e.g. to '_.._beta1'"]),
+    ("library_name_with_a_space", _rename("gene_set_libraries", "panglaodb", "pangl aodb"),
+     ["config.yaml: gene_set_libraries: the name 'pangl aodb' cannot be used"]),
+    ("orientation_on_an_h5ad", _set(["datasets", "tiny", "orientation"], "genes_as_rows"),
+     ["datasets.tiny.orientation applies to csv/tsv tables only, but the format is h5ad"]),
+    ("annotation_table_missing", _set(["datasets", "tiny", "annotations"], {"path": "cells.csv"}),
+     ["datasets.tiny.annotations.path: cells.csv does not exist"]),
+    ("annotations_without_a_path", _set(["datasets", "tiny", "annotations"], {"id_column": "barcode"}),
+     ["'path' is a required property", "On instance['datasets']['tiny']['annotations']"]),
 ]
 
 

@@ -26,6 +26,19 @@ for _name, _model in (config.get("models") or {}).items():
                 "Remove it, or set the objective it belongs to."
             )
 
+# Dataset, model and library names become folders and files under results/: before the schema, whose
+# message would only quote its pattern.
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+for _section in ("datasets", "models", "gene_set_libraries"):
+    for _name in config.get(_section) or {}:
+        if not SAFE_NAME.fullmatch(str(_name)):
+            raise ValueError(
+                f"config.yaml: {_section}: the name {str(_name)!r} cannot be used: names become folders and files "
+                "under results/, so they may hold only letters, digits, '_', '.' and '-', and may not start with "
+                "'.' or '-' (no '/', '..' or spaces). Rename it, e.g. to "
+                f"{re.sub(r'[^A-Za-z0-9_.-]', '_', str(_name)).lstrip('.-') or 'data1'!r}."
+            )
+
 validate(config, schema="../schemas/config.schema.yaml")
 
 
@@ -102,6 +115,21 @@ def is_generated(entry):
 for _name, _entry in [*DATASETS.items(), *LIBRARIES.items()]:
     if not is_generated(_entry):
         needs_download(_name, _entry)
+
+
+# Keys that only some inputs take; their files must exist (they have no download rule).
+for _name, _entry in DATASETS.items():
+    if "orientation" in _entry and _entry["format"] not in ("csv", "tsv"):
+        raise ValueError(
+            f"config.yaml: datasets.{_name}.orientation applies to csv/tsv tables only, but the format is "
+            f"{_entry['format']} (cells are obs there): remove the key"
+        )
+    _table = _entry.get("annotations", {}).get("path")
+    if _table is not None and not Path(_table).is_file():
+        raise ValueError(
+            f"config.yaml: datasets.{_name}.annotations.path: {_table} does not exist (paths are relative to the "
+            "working directory): correct the path"
+        )
 
 
 # The sweep's objective families: (list key, model name prefix, the objective's settings for one value).
@@ -182,25 +210,39 @@ wildcard_constraints:
 def reading_params(dataset):
     """The keys that decide how a dataset is read (others must not trigger a reload)."""
     entry = DATASETS[dataset]
-    return {key: entry[key] for key in ("format", "gene_symbols", "values") if key in entry}
+    return {key: entry[key] for key in ("format", "gene_symbols", "values", "orientation", "annotations") if key in entry}
+
+
+# What a bulk dataset (samples, not cells) changes by default: no per-cell QC (a sample's share of
+# mitochondrial counts is biology, not a broken cell) and, with tens to hundreds of samples, small
+# minibatches over more epochs so that training takes thousands of steps, not a few hundred.
+ASSAY_DEFAULTS = {
+    "single_cell": {"preprocess": {}, "training": {}},
+    "bulk": {"preprocess": {"min_genes": 0, "max_pct_mito": 100.0}, "training": {"batch_size": 16, "epochs": 1000}},
+}
 
 
 def preprocess_params(dataset):
-    """A dataset's QC settings: top-level `preprocess` overridden by the dataset's own."""
-    return dict(sorted({**config["preprocess"], **DATASETS[dataset].get("preprocess", {})}.items()))
+    """A dataset's QC settings: top-level `preprocess`, its assay's defaults, then the dataset's own."""
+    entry = DATASETS[dataset]
+    return dict(sorted({**config["preprocess"], **ASSAY_DEFAULTS[entry["assay"]]["preprocess"],
+                        **entry.get("preprocess", {})}.items()))
 
 
 # Params dicts are sorted by key: Snakemake compares them as written, so key order in a config
 # file must not trigger a rerun.
-def model_params(model):
-    """A model's settings: `training` defaults overridden by the model's own keys."""
-    return dict(sorted({**config["training"], **ALL_MODELS[model]}.items()))
+def model_params(model, dataset):
+    """A model's settings on a dataset: `training`, the dataset's assay defaults, the dataset's
+    `training`, then the model's own keys."""
+    entry = DATASETS[dataset]
+    return dict(sorted({**config["training"], **ASSAY_DEFAULTS[entry["assay"]]["training"],
+                        **entry.get("training", {}), **ALL_MODELS[model]}.items()))
 
 
 # A count likelihood on log-scale data is a config error: say so before the dataset is read.
 for _name, _entry in DATASETS.items():
     for _model in models_of(_name):
-        _likelihood = model_params(_model)["likelihood"]
+        _likelihood = model_params(_model, _name)["likelihood"]
         if OBJECTIVE_PARAMS is not None and _likelihood in COUNT_LIKELIHOODS and _entry["values"] != "counts":
             raise ValueError(
                 f"config.yaml: model {_model} asks for likelihood {_likelihood}, which needs raw counts, but dataset "
@@ -227,6 +269,12 @@ for _name in DATASETS:
 
 def dataset_path(wildcards):
     return DATASETS[wildcards.dataset]["path"]
+
+
+def annotation_path(wildcards):
+    """The dataset's annotation table, if it has one (an input of load_dataset, so an edit reloads)."""
+    entry = DATASETS[wildcards.dataset].get("annotations")
+    return [entry["path"]] if entry else []
 
 
 def gmt_path(wildcards):
@@ -293,7 +341,7 @@ def minutes(base):
 
 def gpus(wildcards):
     """gpu (the slurm plugin's resource, ``--gpus``): 1 when the model trains with `device: cuda`, else 0."""
-    return int(model_params(wildcards.model)["device"] == "cuda")
+    return int(model_params(wildcards.model, wildcards.dataset)["device"] == "cuda")
 
 
 SWEEP_OUTPUTS = ["models.tsv", "summary.tsv", "metrics.png"]

@@ -47,7 +47,8 @@ rule simulate_dataset:
 
 rule load_dataset:
     input:
-        dataset_path,
+        data=dataset_path,
+        annotations=annotation_path,
     output:
         "results/{dataset}/raw.h5ad",
     params:

@@ -6,7 +6,7 @@ rule train_vae:
         specs="results/{dataset}/{model}/specs.json",
         losses="results/{dataset}/{model}/losses.tsv",
     params:
-        settings=lambda wc: {**model_params(wc.model), "active_kl": config["traversal"]["active_kl"]},
+        settings=lambda wc: {**model_params(wc.model, wc.dataset), "active_kl": config["traversal"]["active_kl"]},
         values=lambda wc: DATASETS[wc.dataset]["values"],
         # not an output: it outlives a killed job, and a rerun resumes from it (removed on success)
         checkpoint="results/{dataset}/{model}/training_state.pt",

@@ -3,7 +3,7 @@
 import anndata as ad
 import pandas as pd
 
-from disentangle.io import check_overlap, read_gmt
+from disentangle.io import check_overlap, read_gmt, write_table
 from disentangle.runlog import logging_to
 
 with logging_to(snakemake.log[0]):
@@ -12,4 +12,4 @@ with logging_to(snakemake.log[0]):
     alternatives = {f"var['{c}']": var[c].astype(str) for c in var.columns if var[c].dtype == object or str(var[c].dtype) in ("string", "category")}
     overlap = check_overlap(read_gmt(snakemake.input.gmt), var.index, gmt_path=snakemake.input.gmt,
                             data_source=snakemake.input.data, min_fraction=0.01, alternatives=alternatives)
-    pd.DataFrame([{"library": snakemake.wildcards.library, **overlap}]).to_csv(snakemake.output[0], sep="\t", index=False)
+    write_table(pd.DataFrame([{"library": snakemake.wildcards.library, **overlap}]), snakemake.output[0])

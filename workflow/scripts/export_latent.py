@@ -4,6 +4,7 @@ import json
 
 import anndata as ad
 
+from disentangle.io import write_h5ad
 from disentangle.embedding import latent_umap
 from disentangle.model import export_latent
 from disentangle.runlog import logging_to
@@ -17,4 +18,4 @@ with logging_to(snakemake.log[0]):
     umap = snakemake.params.umap
     if umap["enabled"]:
         latent_umap(latent, n_neighbors=umap["n_neighbors"], min_dist=umap["min_dist"], seed=umap["seed"])
-    latent.write_h5ad(snakemake.output[0], compression="gzip")
+    write_h5ad(latent, snakemake.output[0])

@@ -2,10 +2,11 @@
 
 import anndata as ad
 
+from disentangle.io import write_h5ad
 from disentangle.pp import PreprocessParams, preprocess
 from disentangle.runlog import logging_to
 
 with logging_to(snakemake.log[0]):
     params = PreprocessParams(**snakemake.params.settings, species=snakemake.params.species, values=snakemake.params.values)
     adata = preprocess(ad.read_h5ad(snakemake.input[0]), params=params, source=snakemake.input[0])
-    adata.write_h5ad(snakemake.output[0], compression="gzip")
+    write_h5ad(adata, snakemake.output[0])

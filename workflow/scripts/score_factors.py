@@ -5,6 +5,7 @@ import anndata as ad
 import pandas as pd
 import torch
 
+from disentangle.io import write_table
 from disentangle.factor_scoring import score_factors
 from disentangle.intervene import interventional_scores
 from disentangle.runlog import logging_to
@@ -20,9 +21,9 @@ with logging_to(snakemake.log[0]) as log:
         extra = interventional_scores(ad.read_h5ad(snakemake.input.simulation), snakemake.input.model,
                                       settings=settings, target_sum=snakemake.params.target_sum)
         tables["metrics"] = pd.concat([tables["metrics"], extra], ignore_index=True)
-    tables["metrics"].to_csv(snakemake.output.metrics, sep="\t", index=False)
-    tables["factors"].to_csv(snakemake.output.factors, sep="\t", index=False)
-    tables["programs"].to_csv(snakemake.output.programs, sep="\t", index=False)
+    write_table(tables["metrics"], snakemake.output.metrics)
+    write_table(tables["factors"], snakemake.output.factors)
+    write_table(tables["programs"], snakemake.output.programs)
     log.info("factor metrics:\n%s", tables["metrics"].to_string(index=False))
     log.info("per factor:\n%s", tables["factors"].to_string(index=False))
     if len(tables["programs"]):

@@ -1,5 +1,6 @@
 """Rule simulate_dataset: counts from known generative factors, and their gene programs as a GMT."""
 
+from disentangle.io import write_h5ad
 from disentangle.io.convert import write_gmt
 from disentangle.runlog import logging_to
 from disentangle.simulate import SimulationSpec, Simulator
@@ -7,7 +8,7 @@ from disentangle.simulate import SimulationSpec, Simulator
 with logging_to(snakemake.log[0]) as log:
     simulator = Simulator.draw(SimulationSpec.from_config(snakemake.params.spec))
     adata = simulator.simulate()
-    adata.write_h5ad(snakemake.output.counts, compression="gzip")
+    write_h5ad(adata, snakemake.output.counts)
     write_gmt(simulator.program_genes(), snakemake.output.programs, description="simulated program")
     counts = adata.X
     log.info("simulated %d cells x %d genes (%.0f%% zeros, median %d counts per cell); factors %s; programs %s",

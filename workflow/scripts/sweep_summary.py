@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from disentangle.io import write_table
 from disentangle.report.plots import save_figure, sweep_panels
 from disentangle.runlog import logging_to
 from disentangle.sweep import SWEEP_METRICS, aggregate_sweep, sweep_table
@@ -12,8 +13,8 @@ with logging_to(snakemake.log[0]) as log:
     summary = pd.read_csv(snakemake.input[0], sep="\t")
     table = sweep_table(summary[summary["model"].isin(snakemake.params.models)])
     aggregate = aggregate_sweep(table)
-    table.to_csv(snakemake.output.models, sep="\t", index=False)
-    aggregate.to_csv(snakemake.output.summary, sep="\t", index=False)
+    write_table(table, snakemake.output.models)
+    write_table(aggregate, snakemake.output.summary)
     title = f"{snakemake.wildcards.dataset}: {len(table)} models, mean ± sd over seeds"
     save_figure(sweep_panels(table, SWEEP_METRICS, title=title), Path(snakemake.output.figure))
     wide = aggregate.assign(value=aggregate["mean"].round(3).astype(str) + " ± " + aggregate["sd"].round(3).astype(str))

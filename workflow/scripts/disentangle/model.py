@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -18,6 +17,7 @@ import torch
 from . import keys, vae
 from .errors import InputError
 from .interpret import pole_effects, traversal_grid
+from .io.files import write_table, write_text
 from .io.validate import matrix_stats
 from .runlog import library_versions
 from .specs import flat_params
@@ -132,8 +132,8 @@ def write_training_outputs(result: vae.TrainingResult, specs: dict, *, model_pat
         The three target files.
     """
     vae.save_checkpoint(model_path, result.model, specs["genes"])
-    Path(specs_path).write_text(json.dumps(specs, indent=2))
-    pd.DataFrame(vae.long_rows(result.history)).to_csv(losses_path, sep="\t", index=False)
+    write_text(specs_path, json.dumps(specs, indent=2))
+    write_table(pd.DataFrame(vae.long_rows(result.history)), losses_path)
 
 
 def export_latent(

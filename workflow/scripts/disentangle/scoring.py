@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import keys
 from .factor_scoring import active_codes
+from .io.files import write_table
 from .metrics import categorical_mig, dimension_table, factor_kinds, geneset_scores, label_auroc, label_capture, term_table
 from .metrics.factors import CONTINUOUS
 from .specs import flat_params
@@ -101,7 +102,7 @@ def _label_tables(latent: ad.AnnData, labels: list[str], codes: np.ndarray) -> d
 def write_scores(result: dict[str, pd.DataFrame], **paths) -> None:
     """Write each table of :func:`score_model` to the path given under its name."""
     for name, path in paths.items():
-        result[name].to_csv(path, sep="\t", index=False)
+        write_table(result[name], path)
 
 
 def model_level_scores(scores: pd.DataFrame) -> dict[str, float]:

@@ -4,8 +4,10 @@ This package sits at the bottom of the library: it imports nothing of ours excep
 ``errors`` and ``keys``, and neither snakemake nor torch.
 """
 
+from .annotations import join_annotations, read_annotations
 from .convert import SOURCE_FORMATS, convert_to_gmt, fetch_gene_sets
 from .download import download, sha256sum
+from .files import atomic_output, write_h5ad, write_table, write_text
 from .gmt import check_overlap, gene_overlap, read_gmt
 from .identifiers import gene_likeness, id_style
 from .names import check_labels, set_gene_names
@@ -15,6 +17,12 @@ from .tenx import locate_10x_mtx, read_10x_h5, read_10x_mtx
 from .validate import VALUES, count_matrix, matrix_stats, validate_expression
 
 __all__ = [
+    "join_annotations",
+    "read_annotations",
+    "atomic_output",
+    "write_h5ad",
+    "write_table",
+    "write_text",
     "FORMATS",
     "SOURCE_FORMATS",
     "convert_to_gmt",

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .download import download
-from .files import is_gzip
+from .files import is_gzip, write_text
 
 SOURCE_FORMATS = ("gmt", "panglaodb_tsv", "regev_cell_cycle_txt")
 N_S_PHASE_GENES = 43
@@ -27,8 +27,7 @@ _SPECIES_CODE = {"human": "Hs", "mouse": "Mm"}
 def write_gmt(gene_sets: dict[str, list[str]], dest: str | os.PathLike, *, description: str) -> Path:
     """Write gene sets as GMT (name, description, genes; tab-separated), genes deduplicated in order."""
     lines = ["\t".join([name, description, *dict.fromkeys(genes)]) for name, genes in gene_sets.items() if genes]
-    Path(dest).write_text("\n".join(lines) + "\n")
-    return Path(dest)
+    return write_text(dest, "\n".join(lines) + "\n")
 
 
 def _mouse_case(symbol: str) -> str:

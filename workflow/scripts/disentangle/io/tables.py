@@ -42,7 +42,7 @@ def _open_text(path: Path):
     return open_maybe_gzip(path, "rt", encoding="utf-8", errors="replace"), "gzip" if is_gzip(path) else None
 
 
-def _head(path: Path) -> tuple[int, str, str | None]:
+def read_head(path: Path) -> tuple[int, str, str | None]:
     """Number of leading ``#`` comment lines, the header line, and the compression."""
     fh, compression = _open_text(path)
     n_comment = 0
@@ -160,7 +160,7 @@ def read_table(
     path = Path(path)
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
-    n_comment, header, compression = _head(path)
+    n_comment, header, compression = read_head(path)
     if not header.strip():
         raise InputError(path, "the table has no header line and no data", "give a non-empty table")
     other = "\t" if sep == "," else ","

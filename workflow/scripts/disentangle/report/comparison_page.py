@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..io.files import write_text
 from .comparison import MAX_TERMS, column_groups, grouped_models, model_table, navigation, term_matrix
 from .comparison_plots import RECONSTRUCTION, plotted_scores, reconstruction_vs_scores
 from .plots import save_figure
-from .render import environment, write_text
+from .render import environment
 from .tables import fmt_num
 
 FIGURES = "figures"

@@ -20,9 +20,10 @@ from jinja2 import Environment
 
 from .. import __version__, keys
 from ..rankings import ranking_matrix
+from ..io.files import atomic_output, write_text
 from . import dimension_page as page, index_plots, plots
 from .dimension_page import FIGURES
-from .render import environment, write_text
+from .render import environment
 from .tables import (
     dimension_summary,
     factor_rows,
@@ -296,8 +297,8 @@ def _index_figures(figdir: Path, shared: dict, active_kl: float | None, training
     """Write the index's figures; return the template's names for them (``None`` when not drawn)."""
     figures: dict[str, Any] = {"training_figure": None, "heatmap_figure": None, "heatmap_terms": 0, "label_maps": []}
     if training_figure is not None and Path(training_figure).exists():
-        shutil.copyfile(training_figure, figdir / ".training.png.tmp")
-        os.replace(figdir / ".training.png.tmp", figdir / "training.png")
+        with atomic_output(figdir / "training.png") as tmp:
+            shutil.copyfile(training_figure, tmp)
         figures["training_figure"] = f"{FIGURES}/training.png"
     kl_path = plots.save_figure(plots.kl_bar(shared["names"], shared["kl"], shared["active"], active_kl),
                                 figdir / "kl_per_dim.png")

@@ -12,13 +12,14 @@ hundreds of dimensions does not grow memory.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from ..io.files import atomic_output
 
 DPI = 110
 MAX_CATEGORIES = 40  # label columns with more categories show the most frequent ones
@@ -39,17 +40,13 @@ def subsample(n: int) -> np.ndarray:
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (folders made) through a temporary name, and free it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
+    """Write ``fig`` as a PNG at ``path`` (folders made), whole or not at all, and free it."""
     try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, format="png")
     finally:
         fig.clear()
-        tmp.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def kl_bar(names: list[str], kl: np.ndarray, active: np.ndarray, threshold: float | None = None) -> Figure:

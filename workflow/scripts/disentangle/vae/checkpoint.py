@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from ..io.files import atomic_output
 from .model import Architecture, BetaVAE
 
 
 def atomic_save(payload: dict, path: str | Path) -> None:
     """``torch.save`` to a temporary name, then rename: the file is either complete or absent."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         torch.save(payload, tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are read by others on a shared results folder
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def save_checkpoint(path: str | Path, model: BetaVAE, genes: list[str]) -> None:
