@@ -111,3 +111,31 @@ def test_write_h5ad_round_trips(tmp_path):
     write_h5ad(adata, tmp_path / "x.h5ad")
     back = ad.read_h5ad(tmp_path / "x.h5ad")
     assert list(back.obs_names) == ["c1", "c2"] and back.X.sum() == 4
+
+
+def test_integer_ids_with_gaps_stay_a_discrete_label(tmp_path):
+    """Cluster ids with an empty row must not turn into floats (a continuous factor)."""
+    from disentangle.metrics import factor_kinds
+
+    (tmp_path / "a.csv").write_text("id,cluster,score\nc1,0,0.5\nc2,,1.5\nc3,3,2.0\n")
+    table = read_annotations(tmp_path / "a.csv")
+    assert str(table["cluster"].dtype) == "Int64" and table["cluster"].isna().sum() == 1
+    assert factor_kinds(table) == {"cluster": "discrete", "score": "continuous"}
+
+
+def test_partial_match_names_examples_and_lost_leading_zeros(tmp_path, caplog):
+    (tmp_path / "a.csv").write_text("id,lineage\n1005,B\n3002,T\n12006,B\n")  # 01005 and 03002 lost their zeros
+    with caplog.at_level(logging.WARNING):
+        joined = join_annotations(_data(["01005", "03002", "12006"]), read_annotations(tmp_path / "a.csv"), source="a.csv")
+    assert list(joined.obs["lineage"].fillna("NA")) == ["NA", "NA", "B"]
+    assert "2 of 3 cells/samples have no row; their annotations are missing (NA), e.g. 01005, 03002" in caplog.text
+    assert "they match once leading zeros are removed" in caplog.text
+
+
+def test_a_killed_writers_leftover_is_removed_by_the_next_write(tmp_path):
+    stale = tmp_path / ".raw.abc123.partial.h5ad"
+    stale.write_bytes(b"half an h5ad")
+    other = tmp_path / ".preprocessed.abc.partial.h5ad"  # another target's: not ours to remove
+    other.write_bytes(b"x")
+    write_h5ad(_data(["c1"]), tmp_path / "raw.h5ad")
+    assert sorted(os.listdir(tmp_path)) == [".preprocessed.abc.partial.h5ad", "raw.h5ad"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from disentangle.errors import InputError
-from disentangle.io import check_overlap, gene_overlap, id_style, read_gmt
+from disentangle.io import check_overlap, check_testable, gene_overlap, id_style, read_gmt
 
 BAD = Path(__file__).parents[2].parent / "shared" / "bad-inputs"
 CASE02 = BAD / "02_ensembl_ids_vs_symbol_gmt"
@@ -152,3 +152,18 @@ def test_no_overlap_with_the_same_identifier_style_names_species_or_panel():
     with pytest.raises(InputError, match="same kind of identifier but share") as exc:
         check_overlap(sets, ["ACTB", "GAPDH", "MALAT1", "B2M"], gmt_path="g.gmt", data_source="d.h5ad")
     assert "species" in str(exc.value) and "gene_set_libraries" in str(exc.value)
+
+
+@needs_bad
+def test_bad_input_12_no_set_testable_is_found_before_training():
+    """bad-inputs/12: 12 ranked genes, sets of 22 sharing 3-4 of them: with min_size 15 nothing could
+    ever be tested, which check_gene_sets now says before any model is trained."""
+    case = BAD / "12_small_ranking_min_size"
+    sets = read_gmt(case / "genesets_22_members_each.gmt")
+    genes = [line.split("\t")[0] for line in (case / "ranking_12_genes.rnk").read_text().splitlines() if line.strip()]
+    with pytest.raises(InputError) as err:
+        check_testable(sets, genes, min_size=15, max_size=500, gmt_path="sets.gmt", data_source="data.h5ad")
+    text = str(err.value)
+    assert "none of its 4 gene sets has 15-500 genes among the 12 genes of data.h5ad (the largest overlap is 4 genes)" in text
+    assert "lower enrichment.min_size in config.yaml to at most 4" in text
+    assert check_testable(sets, genes, min_size=3, max_size=500, gmt_path="sets.gmt", data_source="data.h5ad") == 4

@@ -296,3 +296,16 @@ def test_io_imports_neither_torch_nor_snakemake():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(scripts)})  # fmt: skip
     assert out.stdout.strip() == "[]"
+
+
+def test_explicit_orientation_against_the_labels_is_warned(tmp_path, caplog):
+    import logging
+
+    genes = ["ENSG00000000003", "ENSG00000000005", "ENSG00000000419"]
+    table = pd.DataFrame(np.arange(6).reshape(3, 2), index=genes, columns=["NA20502", "NA20504"])
+    table.to_csv(tmp_path / "t.csv")
+    with caplog.at_level(logging.WARNING):
+        adata = read_table(tmp_path / "t.csv", orientation="cells_as_rows")
+    assert adata.shape == (3, 2)  # as asked
+    assert "`orientation: cells_as_rows` is set, but row labels look like gene identifiers" in caplog.text
+    assert "genes would be the rows" in caplog.text

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from disentangle import keys
-from disentangle.metrics import categorical_mig, dimension_table, discretize, geneset_scores, label_auroc, label_capture, mutual_info_gap, term_table
+from disentangle.metrics import categorical_mig, dimension_table, discretize, geneset_scores, label_auroc, label_capture, mutual_info_gap, nes_gap, term_table
 
 
 def _balanced_factors():
@@ -97,6 +97,21 @@ def test_term_table_and_geneset_scores_on_a_hand_computed_case():
     assert scores["all", "one_to_one"] == pytest.approx(0.5)
     assert scores["all", "mean_dims_per_term"] == pytest.approx(1.5)
     assert scores["lib", "one_to_one"] == pytest.approx(0.5)
+    # |NES| over the active dimensions: A 2.0 vs 1.8, B 2.2 vs 0.1, C 0.5 vs 0.4 (z2's 2.5 is inactive)
+    gaps = terms.set_index(keys.TERM)["nes_gap"]
+    assert gaps["A"] == pytest.approx(0.1) and gaps["B"] == pytest.approx(2.1 / 2.2) and gaps["C"] == pytest.approx(0.2)
+    assert scores["all", "nes_gap"] == pytest.approx((0.1 + 2.1 / 2.2) / 2)  # over the significant terms A and B
+
+
+@pytest.mark.parametrize(("nes", "expected"), [
+    ([2.4, 0.0, 0.0], 1.0),        # only one dimension ranks the set: perfectly specific
+    ([-1.9, 1.9, 0.3], 0.0),       # two dimensions tie (either pole)
+    ([3.0, -1.5], 0.5),
+    ([2.0, np.nan, 1.0], 0.5),     # a dimension where gseapy gave no NES is left out
+    ([1.7], np.nan),               # one dimension: no second to compare with
+])
+def test_nes_gap(nes, expected):
+    assert nes_gap(np.array(nes)) == pytest.approx(expected, nan_ok=True)
 
 
 def test_dimension_table_best_terms_and_inactive_dimensions():

@@ -35,9 +35,27 @@ for _section in ("datasets", "models", "gene_set_libraries"):
             raise ValueError(
                 f"config.yaml: {_section}: the name {str(_name)!r} cannot be used: names become folders and files "
                 "under results/, so they may hold only letters, digits, '_', '.' and '-', and may not start with "
-                "'.' or '-' (no '/', '..' or spaces). Rename it, e.g. to "
+                "'.' or '-' (no slashes, '..' or spaces). Rename it, e.g. to "
                 f"{re.sub(r'[^A-Za-z0-9_.-]', '_', str(_name)).lstrip('.-') or 'data1'!r}."
             )
+
+# A model's folder sits beside the dataset's own outputs, and a library's enrichment table beside
+# its overlap table: names that would land on those are taken.
+RESERVED = {
+    "models": {"checks", "comparison", "simulation", "sweep", "raw.h5ad", "preprocessed.h5ad", "summary.tsv"},
+}
+for _name in config.get("models") or {}:
+    if str(_name) in RESERVED["models"]:
+        raise ValueError(
+            f"config.yaml: models: {_name!r} is the name of a dataset-level output under results/<dataset>/ "
+            f"(taken: {', '.join(sorted(RESERVED['models']))}): rename the model"
+        )
+for _name in config.get("gene_set_libraries") or {}:
+    if str(_name).endswith(".overlap"):
+        raise ValueError(
+            f"config.yaml: gene_set_libraries: {_name!r} ends in '.overlap', the name of another library's "
+            "overlap table (enrichment/<library>.overlap.tsv): rename the library"
+        )
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -239,15 +257,35 @@ def model_params(model, dataset):
                         **entry.get("training", {}), **ALL_MODELS[model]}.items()))
 
 
+# Say where an assay's defaults replace the top-level settings (they apply whatever config.yaml says).
+for _name in RUN_DATASETS:
+    _entry = DATASETS[_name]
+    for _section in ("preprocess", "training"):
+        _replaced = {k: v for k, v in ASSAY_DEFAULTS[_entry["assay"]][_section].items()
+                     if k not in _entry.get(_section, {}) and config[_section].get(k) != v}
+        if _replaced:
+            print(f"dataset {_name} (assay: {_entry['assay']}): "
+                  + ", ".join(f"{k} {v} instead of {_section}.{k} {config[_section].get(k)}" for k, v in _replaced.items())
+                  + f"; set datasets.{_name}.{_section} to choose", file=sys.stderr)
+
+
 # A count likelihood on log-scale data is a config error: say so before the dataset is read.
 for _name, _entry in DATASETS.items():
     for _model in models_of(_name):
         _likelihood = model_params(_model, _name)["likelihood"]
         if OBJECTIVE_PARAMS is not None and _likelihood in COUNT_LIKELIHOODS and _entry["values"] != "counts":
+            if "likelihood" in ALL_MODELS[_model]:
+                _where = f"model {_model} asks"
+                _fix = f"set likelihood: gaussian (or auto) for {_model}, or give {_name} its own `models` list without it"
+            elif "likelihood" in _entry.get("training", {}):
+                _where = f"datasets.{_name}.training asks"
+                _fix = f"set datasets.{_name}.training.likelihood to gaussian (or auto), or remove it"
+            else:
+                _where = f"training.likelihood asks (for model {_model})"
+                _fix = f"set training.likelihood to auto, or set likelihood: gaussian in datasets.{_name}.training"
             raise ValueError(
-                f"config.yaml: model {_model} asks for likelihood {_likelihood}, which needs raw counts, but dataset "
-                f"{_name} has values: {_entry['values']}. Fix: set likelihood: gaussian (or auto) for {_model}, or "
-                f"give {_name} its own `models` list without it."
+                f"config.yaml: {_where} for likelihood {_likelihood}, which needs raw counts, but dataset "
+                f"{_name} has values: {_entry['values']}. Fix: {_fix}."
             )
 
 

@@ -73,6 +73,8 @@ rule check_gene_sets:
         gmt=gmt_path,
     output:
         "results/{dataset}/checks/gene_sets_{library}.tsv",
+    params:
+        sizes={k: config["enrichment"][k] for k in ("min_size", "max_size")},
     priority: 100
     resources:
         mem_mb=memory(1000, per_input_mb=10),

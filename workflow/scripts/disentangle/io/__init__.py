@@ -8,7 +8,7 @@ from .annotations import join_annotations, read_annotations
 from .convert import SOURCE_FORMATS, convert_to_gmt, fetch_gene_sets
 from .download import download, sha256sum
 from .files import atomic_output, write_h5ad, write_table, write_text
-from .gmt import check_overlap, gene_overlap, read_gmt
+from .gmt import check_overlap, check_testable, gene_overlap, read_gmt
 from .identifiers import gene_likeness, id_style
 from .names import check_labels, set_gene_names
 from .readers import FORMATS, read_dataset, read_h5ad
@@ -30,6 +30,7 @@ __all__ = [
     "VALUES",
     "check_labels",
     "check_overlap",
+    "check_testable",
     "count_matrix",
     "download",
     "gene_likeness",

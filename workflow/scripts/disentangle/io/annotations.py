@@ -71,9 +71,18 @@ def read_annotations(path: str | os.PathLike, id_column: str | None = None) -> p
 
 
 def _typed(column: pd.Series) -> pd.Series:
-    """Numbers as numbers, everything else as text (read as text so that ids keep their zeros)."""
+    """Numbers as numbers, everything else as text (read as text so that ids keep their zeros).
+
+    Whole numbers stay integers (pandas' nullable ``Int64``) even where some rows are empty, so a
+    column of cluster ids with gaps is still a discrete label, not a continuous one.
+    """
     numeric = pd.to_numeric(column, errors="coerce")
-    return numeric if numeric.notna().sum() == column.notna().sum() else column
+    if numeric.notna().sum() != column.notna().sum():
+        return column
+    finite = numeric.dropna()
+    if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
+        return numeric.astype("Int64")
+    return numeric
 
 
 def join_annotations(adata: ad.AnnData, table: pd.DataFrame, *, source: str | os.PathLike) -> ad.AnnData:
@@ -106,17 +115,25 @@ def join_annotations(adata: ad.AnnData, table: pd.DataFrame, *, source: str | os
     log.info("%s: %d columns joined to %d of %d cells/samples%s", source, table.shape[1], int(matched.sum()),
              adata.n_obs, f"; {unused} rows name cells/samples not in the data" if unused else "")
     if not matched.all():
-        log.warning("%s: %d of %d cells/samples have no row; their annotations are missing (NA)",
-                    source, int((~matched).sum()), adata.n_obs)
+        missing = obs_names[~matched]
+        log.warning("%s: %d of %d cells/samples have no row; their annotations are missing (NA), e.g. %s%s",
+                    source, len(missing), adata.n_obs, ", ".join(missing[:3]),
+                    _mismatch_hint(missing, table.index[~table.index.isin(obs_names)], examples=False))
     return out
 
 
-def _mismatch_hint(data_ids: pd.Index, table_ids: pd.Index) -> str:
+# Differences that keep equal ids apart, each as (how to normalise an id, what to tell the user).
+_NORMALISATIONS = [
+    (lambda i: _SUFFIX.sub("", i), "they match once a '-1'-style suffix is removed: one side carries 10x's suffix"),
+    (str.upper, "they match when upper and lower case are ignored"),
+    (lambda i: i.lstrip("0") or "0", "they match once leading zeros are removed: a spreadsheet may have read the ids as numbers"),
+]
+
+
+def _mismatch_hint(data_ids: pd.Index, table_ids: pd.Index, *, examples: bool = True) -> str:
     """Examples of both sides, and the difference that explains the mismatch where a simple one does."""
-    text = f" (data: {', '.join(data_ids[:3])}; table: {', '.join(map(str, table_ids[:3]))})"
-    strip = lambda ids: set(_SUFFIX.sub("", i) for i in ids)  # noqa: E731
-    if strip(data_ids) & strip(table_ids):
-        return text + "; they match once a '-1'-style suffix is removed: one side carries 10x's suffix"
-    if {i.upper() for i in data_ids} & {str(i).upper() for i in table_ids}:
-        return text + "; they match when upper and lower case are ignored"
+    text = f" (data: {', '.join(data_ids[:3])}; table: {', '.join(map(str, table_ids[:3]))})" if examples else ""
+    for normalise, hint in _NORMALISATIONS:
+        if {normalise(str(i)) for i in data_ids} & {normalise(str(i)) for i in table_ids}:
+            return f"{text}; {hint}"
     return text

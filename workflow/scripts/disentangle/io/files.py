@@ -36,7 +36,8 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` to write to; on success it becomes ``path``.
 
     The temporary file is hidden (a leading dot), ends in ``.partial`` plus the target's suffix
-    (writers that check the suffix accept it), and is removed if the block raises. The result is
+    (writers that check the suffix accept it), and is removed if the block raises. Temporary files
+    of this target that a killed job left behind are removed first (one job writes a target). The result is
     0644 whatever the umask of ``mkstemp`` (results are read by others on a shared folder).
     Folders are made as needed.
 
@@ -47,6 +48,8 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.stem}.*.partial{path.suffix}"):
+        stale.unlink(missing_ok=True)  # left by a killed job writing this same target
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".partial{path.suffix}")
     os.close(fd)
     tmp = Path(name)

@@ -218,6 +218,10 @@ def read_table(
         genes_rows, reason = _decide_orientation(data.index, data.columns, bool(annot_cols))
     else:
         genes_rows, reason = orientation == "genes_as_rows", "set explicitly"
+        inferred, why = _decide_orientation(data.index, data.columns, bool(annot_cols))
+        if inferred != genes_rows and why.startswith(("row labels look like", "column labels look like")):
+            log.warning("%s: `orientation: %s` is set, but %s: check the setting (genes would be the %s)",
+                        path, orientation, why, "rows" if inferred else "columns")
     if genes_rows:
         counters = [g for g in data.index if g.startswith("__")]
         if counters:

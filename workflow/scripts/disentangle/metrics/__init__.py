@@ -9,7 +9,7 @@ factors (MIG, modularity, DCI, SAP, explicitness, BetaVAE, FactorVAE) and unsupe
 """
 
 from .factors import discrete_factors, factor_kinds, one_vs_rest, prepare_factors, split_cells
-from .genesets import dimension_table, geneset_scores, term_table
+from .genesets import dimension_table, geneset_scores, nes_gap, term_table
 from .information import factor_mig, gaussian_total_correlation, mean_pairwise_mutual_info, modularity, modularity_from_mutual_info
 from .interventional import beta_vae_score, factor_vae_score
 from .predictive import dci, dci_completeness, dci_disentanglement, explicitness, sap, sap_from_scores
@@ -20,4 +20,4 @@ __all__ = ["beta_vae_score", "categorical_mig", "dci", "dci_completeness", "dci_
            "discrete_factors", "discretize", "explicitness", "factor_details", "factor_kinds", "factor_metrics", "factor_mig",
            "factor_report", "factor_vae_score", "gaussian_total_correlation", "geneset_scores", "label_auroc", "label_capture",
            "mean_pairwise_mutual_info", "modularity", "modularity_from_mutual_info", "mutual_info_gap", "mutual_info_matrix",
-           "one_vs_rest", "prepare_factors", "sap", "sap_from_scores", "split_cells", "term_table", "unsupervised_metrics"]
+           "one_vs_rest", "prepare_factors", "sap", "sap_from_scores", "split_cells", "nes_gap", "term_table", "unsupervised_metrics"]

@@ -6,7 +6,12 @@ ranking is noise). From that:
 
 - ``coverage``: significant terms / tested terms: how much of the library the model captures;
 - ``one_to_one``: terms significant in exactly one dimension / significant terms;
-- ``mean_dims_per_term``: the mean number of dimensions a significant term is significant in.
+- ``mean_dims_per_term``: the mean number of dimensions a significant term is significant in;
+- ``nes_gap``: a continuous version of one-to-one, a MIG over gene sets: for each term, the gap
+  between its largest and second-largest |NES| over the active dimensions, divided by the largest
+  (1: only one dimension ranks the set; 0: two dimensions rank it equally strongly), averaged over
+  the significant terms. Like one_to_one it is read beside coverage: a model that captures few
+  programs can still score high.
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ def term_table(enrichment: pd.DataFrame, *, fdr: float, active_dims: set[str]) -
 
     Returns
     -------
-    DataFrame with library, term, n_dims, dims (comma-joined), best_dimension, best_nes, best_fdr.
+    DataFrame with library, term, n_dims, dims (comma-joined), best_dimension, best_nes, best_fdr,
+    and nes_gap (see :func:`nes_gap`; NaN with fewer than two active dimensions tested).
     """
-    columns = [keys.LIBRARY, keys.TERM, "n_dims", "dims", "best_dimension", "best_nes", "best_fdr"]
+    columns = [keys.LIBRARY, keys.TERM, "n_dims", "dims", "best_dimension", "best_nes", "best_fdr", "nes_gap"]
     if enrichment.empty:
         return pd.DataFrame(columns=columns)
     table = enrichment.assign(significant=_significant(enrichment, fdr, active_dims),
@@ -50,8 +56,18 @@ def term_table(enrichment: pd.DataFrame, *, fdr: float, active_dims: set[str]) -
         best = group.sort_values(["_inactive", keys.FDR, "_abs"], ascending=[True, True, False]).iloc[0]
         rows.append({keys.LIBRARY: library, keys.TERM: term, "n_dims": len(hits),
                      "dims": ",".join(hits[keys.DIMENSION]), "best_dimension": best[keys.DIMENSION],
-                     "best_nes": best[keys.NES], "best_fdr": best[keys.FDR]})
+                     "best_nes": best[keys.NES], "best_fdr": best[keys.FDR],
+                     "nes_gap": nes_gap(group.loc[~group["_inactive"], keys.NES].to_numpy())})
     return pd.DataFrame(rows, columns=columns).sort_values(["n_dims", "best_fdr"], ascending=[False, True], ignore_index=True)
+
+
+def nes_gap(nes: np.ndarray) -> float:
+    """(largest |NES| - second largest) / largest, over one term's dimensions; NaN for fewer than two
+    finite values or when every |NES| is 0."""
+    magnitude = np.sort(np.abs(np.asarray(nes, dtype=float)[np.isfinite(nes)]))[::-1]
+    if magnitude.size < 2 or magnitude[0] == 0:
+        return float("nan")
+    return float((magnitude[0] - magnitude[1]) / magnitude[0])
 
 
 def geneset_scores(terms: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +76,8 @@ def geneset_scores(terms: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     Long table: scope (a library name, or "all" for all libraries pooled), metric, value. Metrics: n_terms_tested,
-    n_terms_significant, coverage, one_to_one, mean_dims_per_term.
+    n_terms_significant, coverage, one_to_one, mean_dims_per_term, nes_gap (the mean of the
+    terms' gaps over the significant terms).
     """
     rows = []
     groups = [("all", terms)] + list(terms.groupby(keys.LIBRARY, sort=True))
@@ -73,6 +90,7 @@ def geneset_scores(terms: pd.DataFrame) -> pd.DataFrame:
             "coverage": len(captured) / len(group) if len(group) else np.nan,
             "one_to_one": float(np.mean(captured == 1)) if len(captured) else np.nan,
             "mean_dims_per_term": float(captured.mean()) if len(captured) else np.nan,
+            "nes_gap": _mean_finite(group.loc[group["n_dims"] > 0, "nes_gap"]),
         }
         rows += [{"scope": library, "metric": m, "value": v} for m, v in values.items()]
     return pd.DataFrame(rows)
@@ -119,3 +137,8 @@ def dimension_table(
         table["best_label"] = [best[k] for k in range(len(dims))]
         table["best_label_auc"] = [label_auroc.loc[best[k], k] for k in range(len(dims))]
     return table
+
+
+def _mean_finite(values: pd.Series) -> float:
+    finite = pd.to_numeric(values, errors="coerce").dropna()
+    return float(finite.mean()) if len(finite) else float("nan")

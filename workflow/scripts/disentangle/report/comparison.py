@@ -28,6 +28,7 @@ MODEL_COLUMNS = [
     ("one_to_one", "one-to-one", 3),
     ("coverage", "coverage", 3),
     ("mean_dims_per_term", "dims per term", 2),
+    ("nes_gap", "NES gap", 3),
     ("factors.mig", "MIG", 3),
     ("factors.dci_disentanglement", "DCI dis.", 3),
     ("factors.sap", "SAP", 3),

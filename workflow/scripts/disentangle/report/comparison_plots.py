@@ -20,6 +20,7 @@ RECONSTRUCTION = "reconstruction_validation"
 DISENTANGLEMENT_SCORES = [
     ("one_to_one", "gene sets: one-to-one"),
     ("coverage", "gene sets: coverage"),
+    ("nes_gap", "gene sets: NES gap"),
     ("factors.mig", "MIG (known factors)"),
     ("factors.dci_disentanglement", "DCI disentanglement"),
     ("one_vs_rest.dci_disentanglement", "DCI disentanglement, one vs rest"),
