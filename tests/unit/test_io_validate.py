@@ -89,7 +89,22 @@ def test_duplicated_names():
 def test_negative_values_case15():
     msg = fails(read_case("15_scaled_values_where_counts_expected/zscored_in_X_no_counts.h5ad"),
                 r"1128 negative values in X \(min -5.79", source="zscored_in_X_no_counts.h5ad")  # fmt: skip
-    assert "z-scored" in msg and "values: log_expression" in msg
+    assert "z-scored" in msg and "values: log_expression" in msg and "before scaling" in msg
+
+
+@needs_bad
+def test_case15_as_log_expression_is_accepted_with_a_warning(caplog):
+    """The same z-scored matrix declared as log expression: it can be modelled, but the user is told
+    what scaling did; unscaled log data with negatives (log-CPM) raise no such warning."""
+    adata = read_case("15_scaled_values_where_counts_expected/zscored_in_X_no_counts.h5ad")
+    with caplog.at_level(logging.WARNING):
+        validate_expression(adata, source="z.h5ad", values="log_expression")
+    assert "z.h5ad: X looks z-scored" in caplog.text and "every gene's mean about 0" in caplog.text
+    caplog.clear()
+    log_cpm = make(np.log2(np.array([[0.1, 8.0], [3.0, 0.3], [5.0, 2.0]], np.float32)))
+    with caplog.at_level(logging.WARNING):
+        validate_expression(log_cpm, source="cpm.h5ad", values="log_expression")
+    assert "z-scored" not in caplog.text
 
 
 def test_negative_values_point_to_raw():

@@ -245,7 +245,8 @@ def validate_expression(
                 f"{st.n_negative / (n_obs * n_vars):.1%} of entries): these look like scaled "
                 "(z-scored) data, not counts",
                 "give raw counts (in X, or in layers[\"counts\"]), or set `values: log_expression` "
-                "in config.yaml if the data are log-scale expression." + _other_counts(adata),
+                "in config.yaml if the data are unscaled log-scale expression (z-scored values have lost "
+                "each gene's level: use the values before scaling, e.g. adata.raw)." + _other_counts(adata),
             )
         if st.n_non_integer:
             ex = ", ".join(f"{v:.4g}" for v in st.non_integer_examples)
@@ -267,6 +268,13 @@ def validate_expression(
                     "fractional counts from salmon/kallisto can be rounded "
                     "(`adata.X = np.rint(adata.X)`)." + _other_counts(adata),
                 )
+    elif st.n_negative and _looks_scaled(adata.X):
+        log.warning(
+            "%s: %s looks z-scored (%.0f%% negative values, every gene's mean about 0): the model and the traversal "
+            "then see each gene relative to its own mean and spread, not its expression level; give the "
+            "log-scale values before scaling (e.g. adata.raw) unless this is intended",
+            src, where, 100 * st.n_negative / (n_obs * n_vars),
+        )
     elif st.n_non_integer == 0 and st.max > MAX_LOG_VALUE:
         raise InputError(
             src,
@@ -283,3 +291,9 @@ def validate_expression(
         "%d genes never detected (quality control removes them)",
         src, n_obs, n_vars, values, where, st.min, st.max, n_empty_cells, n_empty_genes,
     )  # fmt: skip
+
+
+def _looks_scaled(matrix) -> bool:
+    """Whether every gene's mean is about 0 (|mean| < 0.01), as after ``sc.pp.scale``."""
+    means = np.asarray(matrix.mean(axis=0)).ravel()
+    return bool(means.size) and bool(np.all(np.abs(means) < 0.01))
