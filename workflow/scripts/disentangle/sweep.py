@@ -32,6 +32,7 @@ SWEEP_METRICS = [
     ("programs.in_own_dimension", "programs in their factor's dim"),
     ("one_to_one", "gene sets: one-to-one"),
     ("coverage", "gene sets: coverage"),
+    ("nes_gap", "gene sets: NES gap"),
 ]
 
 
