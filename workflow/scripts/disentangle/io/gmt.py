@@ -224,25 +224,30 @@ def check_testable(
     gmt_path: str | os.PathLike,
     data_source: str | os.PathLike,
 ) -> int:
-    """Raise :class:`~disentangle.errors.InputError` when no set could be tested at all.
+    """How many sets could be tested at all; a warning with the fix when none could.
 
     Enrichment tests a set only when ``min_size`` to ``max_size`` of its genes are in the ranking
     (gseapy's rule). The ranking holds the model's genes, a subset of the data's, so a set with too
-    few genes among *all* the data's genes can never be tested: when that is true of every set, the
-    run would train every model and then find nothing to test. Returns the number of sets that
-    pass on the data's genes (an upper bound of what enrichment tests).
+    few genes among *all* the data's genes can never be tested. When that is true of every set, the
+    library would add nothing after training: the warning says so before training starts (the
+    other libraries still run; enrichment then writes an empty table for this one).
+
+    Returns
+    -------
+    The number of sets with ``min_size`` to ``max_size`` genes among the data's genes (an upper
+    bound of what enrichment tests).
     """
     present = set(map(str, genes))
     sizes = [len(set(members) & present) for members in gene_sets.values()]
     testable = sum(min_size <= n <= max_size for n in sizes)
     if testable == 0:
         largest = max(sizes, default=0)
-        raise InputError(
-            gmt_path,
-            f"none of its {len(sizes)} gene sets has {min_size}-{max_size} genes among the {len(present)} genes of "
-            f"{data_source} (the largest overlap is {largest} genes), so enrichment could test nothing",
-            f"lower enrichment.min_size in config.yaml to at most {largest}, or use a library of larger sets"
-            if 0 < largest < min_size else "use a library whose sets share genes with the data",
-        )
-    log.info("%s: %d of %d gene sets have %d-%d genes in the data", gmt_path, testable, len(sizes), min_size, max_size)
+        fix = (f"lower enrichment.min_size in config.yaml to at most {largest}, or use a library of larger sets"
+               if 0 < largest < min_size else "use a library whose sets share genes with the data")
+        log.warning("%s: none of its %d gene sets has %d-%d genes among the %d genes of %s (the largest overlap is "
+                    "%d genes), so enrichment can test nothing in this library. Fix: %s, or leave the library out "
+                    "with the dataset's gene_set_libraries", gmt_path, len(sizes), min_size, max_size, len(present),
+                    data_source, largest, fix)
+    else:
+        log.info("%s: %d of %d gene sets have %d-%d genes in the data", gmt_path, testable, len(sizes), min_size, max_size)
     return testable
