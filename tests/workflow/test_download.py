@@ -73,7 +73,7 @@ def test_download_then_load(tmp_path, server, tiny_h5ad):
     assert proc.returncode == 0, tail(proc)
     assert _Handler.requests == [f"/{tiny_h5ad.name}"]
     assert (tmp_path / DEST).read_bytes() == payload
-    assert not list((tmp_path / "downloads").glob(".*part"))  # no temporary file left
+    assert not list((tmp_path / "downloads").glob(".*part*"))  # no temporary file left
     log = (tmp_path / log_path).read_text()
     assert f"{server}/{tiny_h5ad.name}" in log
 

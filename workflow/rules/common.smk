@@ -41,14 +41,12 @@ for _section in ("datasets", "models", "gene_set_libraries"):
 
 # A model's folder sits beside the dataset's own outputs, and a library's enrichment table beside
 # its overlap table: names that would land on those are taken.
-RESERVED = {
-    "models": {"checks", "comparison", "simulation", "sweep", "raw.h5ad", "preprocessed.h5ad", "summary.tsv"},
-}
+DATASET_OUTPUTS = {"checks", "comparison", "simulation", "sweep", "raw.h5ad", "preprocessed.h5ad", "summary.tsv"}
 for _name in config.get("models") or {}:
-    if str(_name) in RESERVED["models"]:
+    if str(_name) in DATASET_OUTPUTS:
         raise ValueError(
             f"config.yaml: models: {_name!r} is the name of a dataset-level output under results/<dataset>/ "
-            f"(taken: {', '.join(sorted(RESERVED['models']))}): rename the model"
+            f"(taken: {', '.join(sorted(DATASET_OUTPUTS))}): rename the model"
         )
 for _name in config.get("gene_set_libraries") or {}:
     if str(_name).endswith(".overlap"):

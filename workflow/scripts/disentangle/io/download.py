@@ -6,12 +6,12 @@ import hashlib
 import http.client
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from ..errors import InputError
+from .files import atomic_output
 
 log = logging.getLogger(__name__)
 
@@ -91,31 +91,27 @@ def download(
         sha256 = sha256.strip().lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise ValueError(f"sha256 must be 64 hex digits, got {sha256!r}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
     log.info("downloading %s -> %s", url, dest)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                digest = _fetch(url, out, timeout)
-            except urllib.error.HTTPError as exc:
-                raise InputError(
-                    url,
-                    f"the server answered HTTP {exc.code} {exc.reason}",
-                    "check `url` in config.yaml (the file may have moved), or put the file at "
-                    f"{dest} yourself",
-                ) from exc
-            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-                reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-                raise InputError(
-                    url,
-                    f"could not be fetched: {reason}",
-                    "check the network (cluster compute nodes often have none: run the download "
-                    f"on a login node), or put the file at {dest} yourself",
-                ) from exc
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_output(dest) as tmp, open(tmp, "wb") as out:
+        try:
+            digest = _fetch(url, out, timeout)
+        except urllib.error.HTTPError as exc:
+            raise InputError(
+                url,
+                f"the server answered HTTP {exc.code} {exc.reason}",
+                "check `url` in config.yaml (the file may have moved), or put the file at "
+                f"{dest} yourself",
+            ) from exc
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+            raise InputError(
+                url,
+                f"could not be fetched: {reason}",
+                "check the network (cluster compute nodes often have none: run the download "
+                f"on a login node), or put the file at {dest} yourself",
+            ) from exc
+        out.flush()
+        os.fsync(out.fileno())
         if sha256 is not None and digest != sha256:
             raise InputError(
                 url,
@@ -123,10 +119,5 @@ def download(
                 "check `sha256` in config.yaml; if the server now serves another version, verify "
                 "it and update the digest",
             )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     log.info("%s: %d bytes, sha256 %s", dest, dest.stat().st_size, digest)
     return dest

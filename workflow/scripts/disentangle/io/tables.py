@@ -70,8 +70,11 @@ def _non_numeric_report(df: pd.DataFrame, positions: list[int]) -> str:
 
 def _decide_orientation(
     rows: pd.Index, cols: pd.Index, has_annotation: bool
-) -> tuple[bool, str]:
-    """``(genes_are_rows, reason)``; the rule is documented in :func:`read_table`."""
+) -> tuple[bool, str, bool]:
+    """``(genes_are_rows, reason, by_labels)``; the rule is documented in :func:`read_table`.
+
+    ``by_labels``: the labels themselves told (rule 1), not the annotation columns or the shape.
+    """
     s_rows, s_cols = gene_likeness(rows), gene_likeness(cols)
     ex_r = ", ".join(map(str, rows[:2]))
     ex_c = ", ".join(map(str, cols[:2]))
@@ -82,17 +85,17 @@ def _decide_orientation(
             f"(gene-likeness {max(s_rows, s_cols):+.2f}, e.g. {ex_r if genes_rows else ex_c}) and "
             f"{'column' if genes_rows else 'row'} labels do not "
             f"({min(s_rows, s_cols):+.2f}, e.g. {ex_c if genes_rows else ex_r})"
-        )
+        ), True
     if has_annotation:
-        return True, "the table has gene annotation columns (featureCounts style), which describe rows"
+        return True, "the table has gene annotation columns (featureCounts style), which describe rows", False
     if len(rows) != len(cols):
         genes_rows = len(rows) > len(cols)
         return genes_rows, (
             f"labels do not tell (gene-likeness rows {s_rows:+.2f}, columns {s_cols:+.2f}); "
             f"the longer axis ({max(len(rows), len(cols))} {'rows' if genes_rows else 'columns'}) "
             "is taken as genes"
-        )
-    return False, "labels and shape do not tell; scanpy's convention (cells as rows) is used"
+        ), False
+    return False, "labels and shape do not tell; scanpy's convention (cells as rows) is used", False
 
 
 def _to_matrix(values: np.ndarray):
@@ -215,11 +218,11 @@ def read_table(
         )
 
     if orientation == "auto":
-        genes_rows, reason = _decide_orientation(data.index, data.columns, bool(annot_cols))
+        genes_rows, reason, _ = _decide_orientation(data.index, data.columns, bool(annot_cols))
     else:
         genes_rows, reason = orientation == "genes_as_rows", "set explicitly"
-        inferred, why = _decide_orientation(data.index, data.columns, bool(annot_cols))
-        if inferred != genes_rows and why.startswith(("row labels look like", "column labels look like")):
+        inferred, why, by_labels = _decide_orientation(data.index, data.columns, bool(annot_cols))
+        if by_labels and inferred != genes_rows:
             log.warning("%s: `orientation: %s` is set, but %s: check the setting (genes would be the %s)",
                         path, orientation, why, "rows" if inferred else "columns")
     if genes_rows:

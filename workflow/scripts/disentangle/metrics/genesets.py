@@ -90,7 +90,7 @@ def geneset_scores(terms: pd.DataFrame) -> pd.DataFrame:
             "coverage": len(captured) / len(group) if len(group) else np.nan,
             "one_to_one": float(np.mean(captured == 1)) if len(captured) else np.nan,
             "mean_dims_per_term": float(captured.mean()) if len(captured) else np.nan,
-            "nes_gap": _mean_finite(group.loc[group["n_dims"] > 0, "nes_gap"]),
+            "nes_gap": float(pd.to_numeric(group.loc[group["n_dims"] > 0, "nes_gap"]).mean()),
         }
         rows += [{"scope": library, "metric": m, "value": v} for m, v in values.items()]
     return pd.DataFrame(rows)
@@ -137,8 +137,3 @@ def dimension_table(
         table["best_label"] = [best[k] for k in range(len(dims))]
         table["best_label_auc"] = [label_auroc.loc[best[k], k] for k in range(len(dims))]
     return table
-
-
-def _mean_finite(values: pd.Series) -> float:
-    finite = pd.to_numeric(values, errors="coerce").dropna()
-    return float(finite.mean()) if len(finite) else float("nan")
